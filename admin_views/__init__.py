@@ -1,0 +1,58 @@
+"""The French Flask-Admin panel over Maillage's models."""
+from flask import redirect, request, url_for
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.theme import Bootstrap4Theme
+from flask_login import current_user
+
+from models import (
+    Attendance, CostLine, FundingLine, Referent, Scenario, Structure, Territory, Training,
+    User,
+)
+from models.directory import is_trained_expression, needs_review_condition
+
+from .budget import CostLineView, FundingLineView, ScenarioView
+from .directory import ReferentView, StructureView, TerritoryView
+from .training import AttendanceView, TrainingView
+from .users import UserView
+
+
+class DashboardView(AdminIndexView):
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.active
+
+    def inaccessible_callback(self, name, **kwargs):
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @expose("/")
+    def index(self):
+        counts = [
+            ("Structures", Structure.select().count(), "structure"),
+            ("Référent·e·s", Referent.select().count(), "referent"),
+            ("Formations", Training.select().count(), "training"),
+            ("Scénarios", Scenario.select().count(), "scenario"),
+        ]
+        active = Referent.select().where(Referent.actif == True)  # noqa: E712
+        return self.render(
+            "dashboard.html", counts=counts, active_referents=active.count(),
+            trained=active.where(is_trained_expression()).count(),
+            to_review=Structure.select().where(needs_review_condition(Structure.date_maj)).count(),
+        )
+
+
+def init_admin(app):
+    admin = Admin(
+        app, name="Maillage",
+        theme=Bootstrap4Theme(base_template="maillage_master.html", swatch="flatly", fluid=True),
+        index_view=DashboardView(name="Tableau de bord", url="/admin"),
+    )
+    directory, trainings, budget = "Répertoire", "Formations", "Budget"
+    admin.add_view(StructureView(Structure, name="Structures", category=directory))
+    admin.add_view(ReferentView(Referent, name="Référent·e·s", category=directory))
+    admin.add_view(TerritoryView(Territory, name="Territoires", category=directory))
+    admin.add_view(TrainingView(Training, name="Formations", category=trainings))
+    admin.add_view(AttendanceView(Attendance, name="Présences", category=trainings))
+    admin.add_view(ScenarioView(Scenario, name="Scénarios", category=budget))
+    admin.add_view(CostLineView(CostLine, name="Lignes budgétaires", category=budget))
+    admin.add_view(FundingLineView(FundingLine, name="Financements", category=budget))
+    admin.add_view(UserView(User, name="Utilisateur·rice·s"))
+    return admin

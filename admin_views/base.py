@@ -1,0 +1,223 @@
+"""What every Maillage grid shares: access rules, French display, joined lists."""
+import datetime
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin.actions import action
+from flask_admin.contrib.peewee import ModelView
+from flask_admin.form import SecureForm
+from flask_admin.model import typefmt
+from flask_login import current_user
+from markupsafe import Markup
+from peewee import JOIN, Field, Node
+
+from models import ValidationError, database
+from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
+from models.formatting import (
+    format_date, format_euros, format_number, format_percent, format_phone,
+)
+
+from .fields import MaillageModelConverter
+
+
+def user_can_edit():
+    return current_user.is_authenticated and current_user.can_edit
+
+
+def _date_formatter(view, value, name):
+    return format_date(value)
+
+
+def _datetime_formatter(view, value, name):
+    return value.strftime("%d/%m/%Y %H:%M")
+
+
+def _bool_formatter(view, value, name):
+    return "Oui" if value else "Non"
+
+
+TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
+TYPE_FORMATTERS.update({
+    datetime.date: _date_formatter,
+    datetime.datetime: _datetime_formatter,
+    bool: _bool_formatter,
+})
+
+
+def _value_formatter(function):
+    def formatter(view, context, model, name):
+        return function(getattr(model, name))
+
+    return formatter
+
+
+def _choice_formatter(choices):
+    labels = dict(choices)
+    return _value_formatter(lambda value: labels.get(value, value or ""))
+
+
+def _slug_list_formatter(choices):
+    labels = dict(choices)
+    return _value_formatter(lambda values: ", ".join(labels.get(v, v) for v in values or []))
+
+
+def field_formatter(field):
+    """The French display of one column, chosen from its type."""
+    if isinstance(field, SlugListField):
+        return _slug_list_formatter(field.choices)
+    if field.choices:
+        return _choice_formatter(field.choices)
+    if isinstance(field, MoneyField):
+        return _value_formatter(format_euros)
+    if isinstance(field, RateField):
+        return _value_formatter(lambda value: format_percent(value, 2))
+    if isinstance(field, QuantityField):
+        return _value_formatter(lambda value: "" if value is None else format_number(value, 0 if value == int(value) else 2))
+    if isinstance(field, PhoneField):
+        return _value_formatter(format_phone)
+    return None
+
+
+class MaillageModelView(ModelView):
+    """Base of every grid: login required, roles enforced, French formats,
+    and foreign keys fetched with one joined query whatever the page size."""
+
+    form_base_class = SecureForm
+    model_form_converter = MaillageModelConverter
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = TYPE_FORMATTERS
+    can_view_details = True
+    can_set_page_size = True
+    page_size = 50
+    details_modal = False
+    # Foreign keys shown in the list; fetched in the same query as the rows.
+    list_joins = ()
+
+    def __init__(self, model, *args, **kwargs):
+        formatters = {}
+        for field in model._meta.sorted_fields:
+            formatter = field_formatter(field)
+            if formatter:
+                formatters[field.name] = formatter
+        self.column_formatters = {**formatters, **dict(self.column_formatters or {})}
+        super().__init__(model, *args, **kwargs)
+
+    # --- access -----------------------------------------------------------
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.active
+
+    def inaccessible_callback(self, name, **kwargs):
+        if current_user.is_authenticated:
+            abort(403)
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @property
+    def can_create(self):
+        return user_can_edit()
+
+    @property
+    def can_edit(self):
+        return user_can_edit()
+
+    @property
+    def can_delete(self):
+        return user_can_edit()
+
+    def is_action_allowed(self, name):
+        return user_can_edit() and super().is_action_allowed(name)
+
+    # --- list query: one SELECT with the related rows ---------------------
+    def _joined_foreign_keys(self):
+        return [getattr(self.model, name) for name in self.list_joins]
+
+    def get_query(self):
+        query = self.model.select(self.model)
+        for foreign_key in self._joined_foreign_keys():
+            target = foreign_key.rel_model
+            if target is self.model:  # a row's parent: join a copy of the table
+                target = target.alias()
+                on = foreign_key == target.id
+            else:
+                on = foreign_key
+            query = (
+                query.select_extend(target)
+                .switch(self.model)
+                .join(target, JOIN.LEFT_OUTER, on=on, attr=foreign_key.name)
+            )
+        return query.switch(self.model)
+
+    def _handle_join(self, query, field, joins):
+        related = getattr(field, "model", None)
+        if related in {fk.rel_model for fk in self._joined_foreign_keys()}:
+            return query  # already joined by get_query()
+        return super()._handle_join(query, field, joins)
+
+    def _sort_clause(self, query, joins, sort_field, sort_desc):
+        # Computed columns (totals) sort on their SQL alias.
+        if isinstance(sort_field, Node) and not isinstance(sort_field, Field):
+            return query, joins, sort_field.desc() if sort_desc else sort_field.asc()
+        return super()._sort_clause(query, joins, sort_field, sort_desc)
+
+    def get_one(self, id):
+        try:
+            primary_key = int(id)
+        except (TypeError, ValueError):
+            return None
+        return self.model.get_or_none(self.model._meta.primary_key == primary_key)
+
+    # --- writes: all or nothing, French messages --------------------------
+    def on_model_change(self, form, model, is_created):
+        try:
+            model.full_clean()
+        except ValidationError as error:
+            for name, message in error.errors.items():
+                if name in form:
+                    form[name].errors = list(form[name].errors) + [message]
+            raise
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, ValidationError):
+            flash(f"Enregistrement impossible. {exc.describe()}", "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    def create_model(self, form):
+        with database.atomic() as transaction:
+            model = super().create_model(form)
+            if not model:
+                transaction.rollback()
+        return model
+
+    def update_model(self, form, model):
+        with database.atomic() as transaction:
+            updated = super().update_model(form, model)
+            if not updated:
+                transaction.rollback()
+        return updated
+
+    def delete_model(self, model):
+        try:
+            self.on_model_delete(model)
+            model.delete_with_dependents()
+        except ValidationError as error:
+            flash(error.describe(), "error")
+            return False
+        self.after_model_delete(model)
+        return True
+
+    @action("delete", "Supprimer", "Supprimer les fiches sélectionnées ?")
+    def action_delete(self, ids):
+        deleted = 0
+        try:
+            with database.atomic():
+                for model in self.model.select().where(self.model._meta.primary_key << ids):
+                    self.on_model_delete(model)
+                    model.delete_with_dependents()
+                    deleted += 1
+        except ValidationError as error:
+            flash(f"Aucune fiche supprimée. {error.describe()}", "error")
+            return
+        flash(f"{deleted} fiche(s) supprimée(s).", "success")
+
+
+def badge(text, kind="secondary"):
+    return Markup(f'<span class="badge badge-{kind}">{Markup.escape(text)}</span>')

@@ -1,0 +1,93 @@
+"""Grids of the partner directory: territories, structures, référent·e·s."""
+from markupsafe import Markup
+
+from models import Referent, Structure, Territory
+from models.directory import REVIEW_AFTER_DAYS, is_trained_expression, needs_review_condition
+from models.formatting import format_date
+
+from .base import MaillageModelView, badge
+from .filters import ExpressionFilter, choice_filter, related_filter
+
+
+def _date_maj_formatter(view, context, model, name):
+    text = format_date(model.date_maj)
+    if model.needs_review:
+        return Markup(f"{text} ") + badge("à vérifier", "warning")
+    return text
+
+
+class TerritoryView(MaillageModelView):
+    column_list = ("name", "kind", "departement", "area_type", "resource_person")
+    column_searchable_list = ("name", "notes")
+    column_filters = (
+        choice_filter(Territory.kind), choice_filter(Territory.area_type), "departement",
+    )
+    column_default_sort = "name"
+    list_joins = ("resource_person",)
+    form_columns = ("name", "kind", "departement", "area_type", "resource_person", "notes")
+
+
+class StructureView(MaillageModelView):
+    column_list = (
+        "nom", "typologie", "commune", "territory", "telephone", "accueille_du_public",
+        "actif", "date_maj",
+    )
+    column_details_list = (
+        "nom", "typologie", "siret", "adresse", "complement_adresse", "code_postal",
+        "code_insee", "commune", "telephone", "courriel", "site_web", "horaires_accueil",
+        "accueille_du_public", "territory", "parent", "thematiques", "publics",
+        "reseaux_porteurs", "places", "actif", "date_maj", "description", "notes",
+    )
+    column_searchable_list = ("nom", "commune", "siret", "courriel", "code_postal")
+    column_filters = (
+        choice_filter(Structure.typologie),
+        related_filter(Structure.territory),
+        "commune",
+        "actif",
+        "accueille_du_public",
+        ExpressionFilter(
+            f"À vérifier (mise à jour il y a plus de {REVIEW_AFTER_DAYS} jours)",
+            lambda: needs_review_condition(Structure.date_maj), Structure.date_maj,
+        ),
+    )
+    column_default_sort = "nom"
+    list_joins = ("territory", "parent")
+    column_formatters = {"date_maj": _date_maj_formatter}
+    form_columns = (
+        "nom", "typologie", "siret", "adresse", "complement_adresse", "code_postal",
+        "code_insee", "commune", "telephone", "courriel", "site_web", "horaires_accueil",
+        "accueille_du_public", "territory", "parent", "thematiques", "publics",
+        "reseaux_porteurs", "places", "actif", "date_maj", "description", "notes",
+    )
+
+
+def _trained_formatter(view, context, model, name):
+    return badge("Formé·e", "success") if model.trained else badge("Non formé·e", "light")
+
+
+class ReferentView(MaillageModelView):
+    column_list = (
+        "nom", "prenom", "fonction", "structure", "role", "courriel", "telephone",
+        "trained", "actif", "date_maj",
+    )
+    column_labels = {"trained": "Formation"}
+    column_searchable_list = ("nom", "prenom", "fonction", "courriel")
+    column_filters = (
+        choice_filter(Referent.role),
+        related_filter(Referent.structure),
+        ExpressionFilter("Formé·e", is_trained_expression, Referent.id),
+        "actif",
+        ExpressionFilter(
+            "À vérifier", lambda: needs_review_condition(Referent.date_maj), Referent.date_maj,
+        ),
+    )
+    column_default_sort = "nom"
+    list_joins = ("structure",)
+    column_formatters = {"date_maj": _date_maj_formatter, "trained": _trained_formatter}
+    form_columns = (
+        "civilite", "prenom", "nom", "fonction", "structure", "role", "courriel",
+        "telephone", "date_designation", "actif", "date_maj", "notes",
+    )
+
+    def get_query(self):
+        return super().get_query().select_extend(is_trained_expression().alias("trained"))

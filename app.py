@@ -1,0 +1,133 @@
+"""Maillage: `python app.py` serves the panel on http://127.0.0.1:5000/.
+
+Production: any WSGI server on `app:create_app()`.
+"""
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask_babel import Babel
+
+from admin_views import init_admin
+from admin_views.auth import blueprint as auth_blueprint, login_manager
+from models import Structure, User, database, open_database
+from models.db import DEFAULT_DATABASE_URL
+from models.schema import migrate
+from models.users import ROLES, create_or_reset_user, generate_password
+from seeds.loader import load_seeds
+
+INSTANCE_PATH = Path(__file__).resolve().parent / "instance"
+UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024
+
+
+def _secret_key(instance_path):
+    """SECRET_KEY from the environment, else one kept in instance/ across restarts."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = Path(instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _database_url(instance_path):
+    url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    if url == DEFAULT_DATABASE_URL:  # relative to the project, wherever it is started from
+        url = f"sqlite:///{Path(instance_path) / 'maillage.db'}"
+    return url
+
+
+def ensure_admin_account():
+    """Create or reset the admin from the environment; on a first start
+    without it, create one with a random password shown once."""
+    email = os.environ.get("MAILLAGE_ADMIN_EMAIL")
+    password = os.environ.get("MAILLAGE_ADMIN_PASSWORD")
+    if email and password:
+        create_or_reset_user(email, password, role="admin")
+    elif not User.select().exists():
+        password = generate_password()
+        create_or_reset_user("admin@maillage.local", password, role="admin", name="Administrateur")
+        # Printed, never logged: the only time this password is shown.
+        print(
+            "\n  Premier démarrage : compte administrateur créé.\n"
+            "  Courriel : admin@maillage.local\n"
+            f"  Mot de passe (affiché une seule fois) : {password}\n",
+            file=sys.stderr, flush=True,
+        )
+
+
+def create_app(config=None):
+    app = Flask(__name__, instance_path=str(INSTANCE_PATH))
+    config = dict(config or {})
+    instance_path = Path(config.pop("INSTANCE_PATH", app.instance_path))
+    instance_path.mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        SECRET_KEY=_secret_key(instance_path),
+        DATABASE_URL=_database_url(instance_path),
+        MAX_CONTENT_LENGTH=UPLOAD_LIMIT_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        BABEL_DEFAULT_LOCALE="fr",
+        BABEL_DEFAULT_TIMEZONE="Europe/Paris",
+        SEED_ON_START=True,
+    )
+    app.config.update(config)
+
+    db = open_database(app.config["DATABASE_URL"])
+    with db.connection_context():
+        migrate(db)
+        if app.config["SEED_ON_START"] and not Structure.select().exists():
+            load_seeds()
+        ensure_admin_account()
+
+    @app.before_request
+    def open_connection():
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def close_connection(exc):
+        if not database.is_closed():
+            database.close()
+
+    Babel(app, locale_selector=lambda: "fr")
+    login_manager.init_app(app)
+    app.register_blueprint(auth_blueprint)
+    init_admin(app)
+    register_commands(app)
+    return app
+
+
+def register_commands(app):
+    @app.cli.command("init-db")
+    def init_db():
+        """Crée la base et applique les migrations."""
+        applied = migrate(database.obj)
+        click.echo(f"Migrations appliquées : {', '.join(applied) or 'aucune (base à jour)'}")
+
+    @app.cli.command("seed")
+    def seed():
+        """Charge les données des documents sources (sans doublon)."""
+        created = load_seeds()
+        click.echo("Ajouté : " + ", ".join(f"{n} {kind}" for kind, n in created.items()))
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--role", type=click.Choice([code for code, _ in ROLES]), default="viewer")
+    @click.option("--name", default=None)
+    @click.option("--password", prompt="Mot de passe", hide_input=True,
+                  confirmation_prompt="Confirmez le mot de passe")
+    def create_user(email, role, name, password):
+        """Crée un compte (ou réinitialise son mot de passe)."""
+        try:
+            user = create_or_reset_user(email, password, role=role, name=name)
+        except ValueError as error:
+            raise click.ClickException(str(error))
+        click.echo(f"Compte {user.email} ({user.role_label}) enregistré.")
+
+
+if __name__ == "__main__":
+    create_app().run(host="127.0.0.1", port=int(os.environ.get("PORT", "5000")))

@@ -1,0 +1,18 @@
+"""Maillage's headless data model: usable from Flask, the CLI or a plain script."""
+from .budget import CostLine, FundingLine, Scenario, ScenarioTotals, totals_for
+from .db import BaseModel, database, open_database
+from .directory import Referent, Structure, Territory
+from .training import Attendance, Training
+from .users import User
+from .validation import ValidationError
+
+ALL_MODELS = [
+    Territory, Structure, Referent, Training, Attendance,
+    Scenario, CostLine, FundingLine, User,
+]
+
+__all__ = [
+    "ALL_MODELS", "Attendance", "BaseModel", "CostLine", "FundingLine", "Referent",
+    "Scenario", "ScenarioTotals", "Structure", "Territory", "Training", "User",
+    "ValidationError", "database", "open_database", "totals_for",
+]

@@ -1,0 +1,252 @@
+"""The partner directory: territories, structures and their référent·e·s."""
+import datetime
+
+from data_inclusion.schema import v1 as data_inclusion
+from peewee import (
+    BooleanField, CharField, DateField, DeferredForeignKey, ForeignKeyField,
+    IntegerField, TextField,
+)
+
+from .db import BaseModel
+from .fields import PhoneField, SlugListField
+from .validation import (
+    Validator, clean_departement, clean_email, clean_insee_code, clean_phone,
+    clean_postal_code, clean_siret,
+)
+
+TERRITORY_KINDS = [
+    ("bassin_de_vie", "Bassin de vie"),
+    ("reseau", "Réseau (RVC)"),
+    ("agglomeration", "Agglomération"),
+    ("departement", "Département"),
+    ("autre", "Autre"),
+]
+AREA_TYPES = [("urbain", "Urbain"), ("rural", "Rural"), ("mixte", "Mixte")]
+
+# DORA / data·inclusion v0 typology codes, plus local ones the network needs.
+TYPOLOGIES = [
+    ("CCAS", "Centre communal d'action sociale (CCAS)"),
+    ("CIAS", "Centre intercommunal d'action sociale (CIAS)"),
+    ("MUNI", "Mairie / commune"),
+    ("EPCI", "Intercommunalité (EPCI)"),
+    ("CD", "Conseil départemental"),
+    ("MDS", "Maison départementale des solidarités"),
+    ("CMS", "Centre médico-social"),
+    ("CAF", "Caisse d'allocations familiales"),
+    ("CPAM", "Caisse primaire d'assurance maladie"),
+    ("FT", "France Travail"),
+    ("ML", "Mission locale"),
+    ("ASSO", "Association"),
+    ("CIDFF", "Centre d'information sur les droits des femmes et des familles"),
+    ("CHRS", "Centre d'hébergement et de réinsertion sociale"),
+    ("PAD", "Point d'accès au droit"),
+    ("ETAT", "Service de l'État"),
+    ("HOSP", "Hôpital"),
+    ("FRANCE_VICTIMES", "Association France Victimes"),
+    ("GENDARMERIE", "Gendarmerie"),
+    ("POLICE", "Police nationale"),
+    ("JUSTICE", "Justice (tribunal, parquet)"),
+    ("AUTRE", "Autre"),
+]
+TYPOLOGY_LABELS = dict(TYPOLOGIES)
+
+THEMATIQUES = [(t.value, t.label) for t in data_inclusion.Thematique]
+PUBLICS = [(p.value, p.label) for p in data_inclusion.Public]
+RESEAUX_PORTEURS = [(r.value, r.label) for r in data_inclusion.ReseauPorteur]
+
+CIVILITES = [("Mme", "Mme"), ("M.", "M."), ("", "Non précisé")]
+REFERENT_ROLES = [
+    ("violences", "Référent·e violences"),
+    ("precarite", "Référent·e précarité"),
+    ("violences_precarite", "Référent·e violences et précarité"),
+    ("personne_ressource", "Personne ressource / relai du bassin de vie"),
+    ("coordination", "Coordination"),
+]
+REVIEW_AFTER_DAYS = 365
+
+
+def needs_review(date_maj, today=None):
+    """A record is 'à vérifier' when it was last checked over 12 months ago."""
+    today = today or datetime.date.today()
+    return date_maj is None or (today - date_maj).days > REVIEW_AFTER_DAYS
+
+
+def needs_review_condition(date_field):
+    """The same rule as an SQL condition, for filters and counts."""
+    limit = datetime.date.today() - datetime.timedelta(days=REVIEW_AFTER_DAYS)
+    return date_field.is_null() | (date_field < limit)
+
+
+def _check_slugs(validator, field, values):
+    known = {code for code, _ in Structure._meta.fields[field].choices}
+    unknown = sorted(set(values or []) - known)
+    if unknown:
+        validator.add(field, f"Valeur(s) inconnue(s) du référentiel data·inclusion : {', '.join(unknown)}.")
+
+
+class Territory(BaseModel):
+    name = CharField(verbose_name="Nom", unique=True)
+    kind = CharField(verbose_name="Type", choices=TERRITORY_KINDS, default="bassin_de_vie")
+    departement = CharField(verbose_name="Département", max_length=3, null=True)
+    area_type = CharField(verbose_name="Urbain / rural", choices=AREA_TYPES, null=True)
+    resource_person = DeferredForeignKey(
+        "Referent", verbose_name="Personne ressource", null=True, on_delete="SET NULL",
+        backref="relayed_territories",
+    )
+    notes = TextField(verbose_name="Notes", null=True)
+
+    class Meta:
+        table_name = "territory"
+        verbose_name = "territoire"
+        verbose_name_plural = "territoires"
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        v = Validator()
+        self.name = (self.name or "").strip()
+        v.require("name", self.name)
+        v.choice("kind", self.kind, TERRITORY_KINDS, "Type de territoire inconnu.")
+        if self.area_type:
+            v.choice("area_type", self.area_type, AREA_TYPES, "Valeur inconnue.")
+        if self.departement:
+            self.departement = v.check("departement", clean_departement, self.departement)
+        v.raise_if_any()
+
+
+class Structure(BaseModel):
+    """A partner structure, named after data·inclusion v1 fields."""
+
+    nom = CharField(verbose_name="Nom")
+    typologie = CharField(verbose_name="Typologie", choices=TYPOLOGIES)
+    siret = CharField(verbose_name="SIRET", max_length=14, unique=True, null=True)
+    adresse = CharField(verbose_name="Adresse", null=True)
+    complement_adresse = CharField(verbose_name="Complément d'adresse", null=True)
+    code_postal = CharField(verbose_name="Code postal", max_length=5, null=True)
+    code_insee = CharField(verbose_name="Code INSEE", max_length=5, null=True)
+    commune = CharField(verbose_name="Commune", null=True)
+    telephone = PhoneField(verbose_name="Téléphone", null=True)
+    courriel = CharField(verbose_name="Courriel", null=True)
+    site_web = CharField(verbose_name="Site web", null=True)
+    horaires_accueil = CharField(
+        verbose_name="Horaires d'accueil", null=True,
+        help_text="Syntaxe OpenStreetMap, par exemple : Mo-Fr 09:00-12:00,14:00-17:00",
+    )
+    accueille_du_public = BooleanField(verbose_name="Accueille du public", default=True)
+    territory = ForeignKeyField(
+        Territory, verbose_name="Territoire", null=True, backref="structures",
+        on_delete="SET NULL",
+    )
+    parent = ForeignKeyField(
+        "self", verbose_name="Structure mère (antenne de)", null=True, backref="antennes",
+        on_delete="SET NULL",
+    )
+    thematiques = SlugListField(verbose_name="Thématiques", null=True, choices=THEMATIQUES)
+    publics = SlugListField(verbose_name="Publics", null=True, choices=PUBLICS)
+    reseaux_porteurs = SlugListField(
+        verbose_name="Réseaux porteurs", null=True, choices=RESEAUX_PORTEURS,
+    )
+    places = IntegerField(verbose_name="Places (lieu de vie)", null=True)
+    actif = BooleanField(verbose_name="Active", default=True)
+    date_maj = DateField(verbose_name="Mise à jour le", default=datetime.date.today)
+    description = TextField(verbose_name="Description", null=True)
+    notes = TextField(verbose_name="Notes", null=True)
+
+    class Meta:
+        table_name = "structure"
+        verbose_name = "structure"
+        verbose_name_plural = "structures"
+
+    def __str__(self):
+        return f"{self.nom} ({self.commune})" if self.commune else self.nom
+
+    @property
+    def needs_review(self):
+        return needs_review(self.date_maj)
+
+    def clean(self):
+        v = Validator()
+        self.nom = (self.nom or "").strip()
+        v.require("nom", self.nom)
+        v.choice("typologie", self.typologie, TYPOLOGIES, "Typologie inconnue.")
+        for field, cleaner in (
+            ("siret", clean_siret), ("code_postal", clean_postal_code),
+            ("code_insee", clean_insee_code), ("telephone", clean_phone),
+            ("courriel", clean_email),
+        ):
+            value = getattr(self, field)
+            if isinstance(value, str):
+                value = value.strip()
+            setattr(self, field, v.check(field, cleaner, value) if value else None)
+        if self.site_web and not self.site_web.startswith(("http://", "https://")):
+            self.site_web = "https://" + self.site_web.strip()
+        if self.places is not None and self.places < 0:
+            v.add("places", "Le nombre de places ne peut pas être négatif.")
+        if self.parent_id is not None and self.parent_id == self.id:
+            v.add("parent", "Une structure ne peut pas être sa propre antenne.")
+        for field in ("thematiques", "publics", "reseaux_porteurs"):
+            _check_slugs(v, field, getattr(self, field))
+        v.raise_if_any()
+
+
+class Referent(BaseModel):
+    """A named professional in a structure. Professional contacts only."""
+
+    civilite = CharField(verbose_name="Civilité", choices=CIVILITES, default="", null=True)
+    prenom = CharField(verbose_name="Prénom")
+    nom = CharField(verbose_name="Nom")
+    fonction = CharField(verbose_name="Fonction", null=True)
+    structure = ForeignKeyField(
+        Structure, verbose_name="Structure", backref="referents", on_delete="RESTRICT",
+    )
+    role = CharField(verbose_name="Rôle", choices=REFERENT_ROLES, default="violences_precarite")
+    courriel = CharField(verbose_name="Courriel professionnel", null=True)
+    telephone = PhoneField(verbose_name="Téléphone professionnel", null=True)
+    date_designation = DateField(verbose_name="Désigné·e le", null=True)
+    actif = BooleanField(verbose_name="Actif·ve", default=True)
+    date_maj = DateField(verbose_name="Mise à jour le", default=datetime.date.today)
+    notes = TextField(verbose_name="Notes", null=True)
+
+    class Meta:
+        table_name = "referent"
+        verbose_name = "référent·e"
+        verbose_name_plural = "référent·e·s"
+
+    def __str__(self):
+        return f"{self.prenom} {self.nom}"
+
+    @property
+    def needs_review(self):
+        return needs_review(self.date_maj)
+
+    @property
+    def is_trained(self):
+        return Referent.select().where(is_trained_expression() & (Referent.id == self.id)).exists()
+
+    def clean(self):
+        v = Validator()
+        self.prenom = (self.prenom or "").strip()
+        self.nom = (self.nom or "").strip()
+        v.require("prenom", self.prenom)
+        v.require("nom", self.nom)
+        if self.structure_id is None:
+            v.add("structure", "Choisissez la structure du ou de la référent·e.")
+        v.choice("role", self.role, REFERENT_ROLES, "Rôle inconnu.")
+        for field, cleaner in (("courriel", clean_email), ("telephone", clean_phone)):
+            value = getattr(self, field)
+            setattr(self, field, v.check(field, cleaner, value) if value else None)
+        v.raise_if_any()
+
+
+def trained_referent_ids():
+    """Subquery: the referents who were present at one training at least."""
+    from .training import Attendance
+
+    return Attendance.select(Attendance.referent).where(Attendance.present == True)  # noqa: E712
+
+
+def is_trained_expression():
+    """SQL true when the row's referent is trained, for lists and filters."""
+    return Referent.id.in_(trained_referent_ids())
+

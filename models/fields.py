@@ -1,0 +1,68 @@
+"""Column types used across the model."""
+from decimal import Decimal
+
+CENT = Decimal("0.01")
+
+from peewee import CharField, DecimalField, TextField
+
+
+class MoneyField(DecimalField):
+    """Euros with cents, always a Decimal (never a float)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("auto_round", True)
+        super().__init__(*args, **kwargs)
+
+    def python_value(self, value):
+        # SQLite hands back 36000 for 36000.00: keep the cents.
+        value = super().python_value(value)
+        return value.quantize(CENT) if isinstance(value, Decimal) else value
+
+
+class RateField(DecimalField):
+    """A percentage such as 15.00 (for 15 %)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 5)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("auto_round", True)
+        super().__init__(*args, **kwargs)
+
+
+class QuantityField(DecimalField):
+    """A quantity such as 1.5 ETP or 12 demi-journées."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 10)
+        kwargs.setdefault("decimal_places", 3)
+        kwargs.setdefault("auto_round", True)
+        super().__init__(*args, **kwargs)
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        # 1.000 ETP reads as 1, 0.500 as 0.5.
+        return value.normalize() + Decimal(0) if isinstance(value, Decimal) else value
+
+
+class SlugListField(TextField):
+    """A list of data·inclusion slugs, stored comma-separated."""
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = [value]
+        return ",".join(sorted({v.strip() for v in value if v and v.strip()}))
+
+    def python_value(self, value):
+        return [v for v in (value or "").split(",") if v]
+
+
+class PhoneField(CharField):
+    """A French number stored in E.164 (+33549000000), or a short number (3919)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 16)
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,146 @@
+"""Checks shared by the panel, the CLI and the importer. Messages are French."""
+import re
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+from stdnum.fr import siret as stdnum_siret
+from stdnum.exceptions import ValidationError as StdnumError
+
+
+class ValidationError(Exception):
+    """Field name → French message. Raised before anything is written."""
+
+    def __init__(self, errors):
+        self.errors = dict(errors)
+        self.model = None  # set by BaseModel, to name the fields in messages
+        super().__init__("; ".join(f"{k} : {v}" for k, v in self.errors.items()))
+
+    def describe(self):
+        """One French sentence naming each field by its label."""
+        parts = []
+        for name, message in self.errors.items():
+            field = self.model._meta.fields.get(name) if self.model else None
+            parts.append(f"{field.verbose_name} : {message}" if field else message)
+        prefix = f"{self.model._meta.verbose_name.capitalize()} — " if self.model else ""
+        return prefix + " ; ".join(parts)
+
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+POSTAL_CODE_RE = re.compile(r"^\d{5}$")
+# INSEE commune codes: 5 characters, Corsica uses 2A / 2B.
+INSEE_CODE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+DEPARTEMENT_RE = re.compile(r"^(\d{2}|2[AB]|97\d)$")
+SHORT_NUMBER_RE = re.compile(r"^(1\d{1,3}|3\d{3})$")  # 15, 17, 115, 119, 3919…
+
+
+def clean_siret(value):
+    """Return the 14-digit SIRET or raise ValueError with a French message."""
+    compact = stdnum_siret.compact(value or "")
+    try:
+        return stdnum_siret.validate(compact)
+    except StdnumError:
+        if not compact.isdigit() or len(compact) != 14:
+            raise ValueError("Le SIRET doit comporter 14 chiffres.")
+        raise ValueError("Ce SIRET n'est pas valide (clé de contrôle incorrecte).")
+
+
+def clean_email(value):
+    value = (value or "").strip()
+    if not EMAIL_RE.match(value):
+        raise ValueError("Adresse électronique invalide (exemple : nom@structure.fr).")
+    return value.lower()
+
+
+def clean_phone(value):
+    """Return a French number in E.164 (+33…), or a short number (3919) as is."""
+    raw = re.sub(r"[\s.\-]", "", value or "")
+    if SHORT_NUMBER_RE.match(raw):
+        return raw
+    try:
+        number = phonenumbers.parse(raw, "FR")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValueError("Numéro de téléphone invalide (exemple : 05 49 00 00 00).")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_postal_code(value):
+    value = (value or "").strip()
+    if not POSTAL_CODE_RE.match(value):
+        raise ValueError("Le code postal doit comporter 5 chiffres.")
+    return value
+
+
+def clean_insee_code(value):
+    value = (value or "").strip().upper()
+    if not INSEE_CODE_RE.match(value):
+        raise ValueError("Le code INSEE doit comporter 5 caractères (exemple : 86194, 2A004).")
+    return value
+
+
+def clean_departement(value):
+    value = (value or "").strip().upper()
+    if not DEPARTEMENT_RE.match(value):
+        raise ValueError("Code de département invalide (exemple : 86, 2A, 974).")
+    return value
+
+
+def parse_decimal(value):
+    """Read '26 400,50', '26400.50', '26 400,50 €' or a number as a Decimal."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, (int, float)):
+        return Decimal(str(value))
+    text = str(value or "").replace("\u202f", "").replace("\xa0", "")
+    text = text.replace(" ", "").replace("€", "").replace("%", "")
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("Montant invalide (exemple : 26 400,50).")
+    if not number.is_finite():
+        raise ValueError("Montant invalide (exemple : 26 400,50).")
+    return number
+
+
+def check_non_negative(value, message="Le montant ne peut pas être négatif."):
+    if value is not None and value < 0:
+        raise ValueError(message)
+    return value
+
+
+def check_rate(value):
+    if value is not None and not (0 <= value <= 100):
+        raise ValueError("Le taux doit être compris entre 0 et 100 %.")
+    return value
+
+
+class Validator:
+    """Collects errors field by field, so a form can show them all at once."""
+
+    def __init__(self):
+        self.errors = {}
+
+    def check(self, field, function, value):
+        try:
+            return function(value)
+        except ValueError as error:
+            self.errors[field] = str(error)
+            return value
+
+    def require(self, field, value, message="Ce champ est obligatoire."):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.errors[field] = message
+
+    def choice(self, field, value, choices, message="Valeur inconnue."):
+        if value not in {code for code, _ in choices}:
+            self.errors[field] = message
+
+    def add(self, field, message):
+        self.errors[field] = message
+
+    def raise_if_any(self):
+        if self.errors:
+            raise ValidationError(self.errors)

@@ -1,0 +1,78 @@
+"""Load the figures and structures the source documents give. Idempotent."""
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from models import CostLine, FundingLine, Scenario, Structure, Territory, database
+
+SEEDS_DIRECTORY = Path(__file__).parent
+
+
+def read(name):
+    return json.loads((SEEDS_DIRECTORY / name).read_text(encoding="utf-8"))
+
+
+def _money(row, *fields):
+    return {k: (Decimal(str(v)) if k in fields and v is not None else v) for k, v in row.items()}
+
+
+def load_territories():
+    created = 0
+    for row in read("territories.json"):
+        if not Territory.select().where(Territory.name == row["name"]).exists():
+            Territory.create(**row)
+            created += 1
+    return created
+
+
+def load_structures():
+    created = 0
+    by_name = {}
+    rows = read("structures.json")
+    for row in rows:
+        row = dict(row)
+        territory = row.pop("territory", None)
+        row.pop("parent", None)
+        existing = Structure.get_or_none(
+            (Structure.nom == row["nom"]) & (Structure.commune == row.get("commune"))
+        )
+        if existing is None:
+            if territory:
+                row["territory"] = Territory.get(Territory.name == territory)
+            existing = Structure.create(**row)
+            created += 1
+        by_name[row["nom"]] = existing
+    for row in rows:  # antennes point at a structure loaded above
+        if row.get("parent"):
+            structure = by_name[row["nom"]]
+            if structure.parent_id is None:
+                structure.parent = by_name[row["parent"]]
+                structure.save()
+    return created
+
+
+def load_scenarios():
+    created = 0
+    for row in read("scenarios.json"):
+        row = dict(row)
+        cost_lines = row.pop("cost_lines", [])
+        funding_lines = row.pop("funding_lines", [])
+        if Scenario.select().where(Scenario.name == row["name"]).exists():
+            continue
+        scenario = Scenario.create(**_money(row, "overhead_rate"))
+        for line in cost_lines:
+            CostLine.create(scenario=scenario, **_money(line, "quantity", "unit_cost", "amount"))
+        for line in funding_lines:
+            FundingLine.create(scenario=scenario, **_money(line, "amount"))
+        created += 1
+    return created
+
+
+def load_seeds():
+    """Return what was created, by kind; running it twice creates nothing."""
+    with database.atomic():
+        return {
+            "territoires": load_territories(),
+            "structures": load_structures(),
+            "scénarios": load_scenarios(),
+        }
