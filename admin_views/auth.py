@@ -46,6 +46,7 @@ def safe_next(target):
 def login():
     form = LoginForm(request.form)
     next_page = safe_next(request.args.get("next") or request.form.get("next"))
+    status = 200
     if request.method == "POST" and form.validate():
         user = User.get_or_none(User.email == form.email.data.strip().lower())
         if user and user.active and user.check_password(form.password.data):
@@ -55,9 +56,8 @@ def login():
         flash("Courriel ou mot de passe incorrect.", "error")
     elif request.method == "POST" and form.csrf_token.errors:
         flash("La session a expiré : rechargez la page et reconnectez-vous.", "error")
-    return render_template("login.html", form=form, next_page=next_page), (
-        400 if request.method == "POST" else 200
-    )
+        status = 400
+    return render_template("login.html", form=form, next_page=next_page), status
 
 
 @blueprint.route("/logout", methods=["GET", "POST"])

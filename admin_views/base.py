@@ -93,12 +93,14 @@ class MaillageModelView(ModelView):
     list_joins = ()
 
     def __init__(self, model, *args, **kwargs):
-        formatters = {}
+        formatters, labels = {}, {}
         for field in model._meta.sorted_fields:
+            labels[field.name] = field.verbose_name
             formatter = field_formatter(field)
             if formatter:
                 formatters[field.name] = formatter
         self.column_formatters = {**formatters, **dict(self.column_formatters or {})}
+        self.column_labels = {**labels, **dict(self.column_labels or {})}
         super().__init__(model, *args, **kwargs)
 
     # --- access -----------------------------------------------------------
