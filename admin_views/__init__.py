@@ -1,4 +1,6 @@
 """The French Flask-Admin panel over Maillage's models."""
+from pathlib import Path
+
 from flask import redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
@@ -44,6 +46,7 @@ def init_admin(app):
         app, name="Maillage",
         theme=Bootstrap4Theme(base_template="maillage_master.html", swatch="flatly", fluid=True),
         index_view=DashboardView(name="Tableau de bord", url="/admin"),
+        translations_path=str(Path(__file__).parent / "translations"),
     )
     directory, trainings, budget = "Répertoire", "Formations", "Budget"
     admin.add_view(StructureView(Structure, name="Structures", category=directory))

@@ -3,6 +3,7 @@ from flask_admin.form import Select2Widget
 from flask_admin.contrib.peewee.form import CustomModelConverter
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import Length
+from peewee import AutoField
 
 from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
 from models.formatting import format_number, format_phone
@@ -41,11 +42,24 @@ class MaillageModelConverter(CustomModelConverter):
 
     def __init__(self, view, additional=None):
         super().__init__(view, additional)
+        # peewee 4's AutoField is not the PrimaryKeyField Flask-Admin expects:
+        # a new inline row has no id yet.
+        self.converters[AutoField] = self.handle_pk
         self.converters[MoneyField] = self.decimal_converter(2)
         self.converters[RateField] = self.decimal_converter(2)
         self.converters[QuantityField] = self.decimal_converter(3)
         self.converters[PhoneField] = self.handle_phone
         self.converters[SlugListField] = self.handle_slug_list
+
+    def convert(self, model, field, field_args):
+        # Codes (SIRET, code postal…) are typed with spaces, then normalised and
+        # checked by the model: no raw length limit on them.
+        name, unbound_field = super().convert(model, field, field_args)
+        if getattr(field, "max_length", 255) < 255 and unbound_field is not None:
+            unbound_field.kwargs["validators"] = [
+                v for v in unbound_field.kwargs.get("validators", []) if not isinstance(v, Length)
+            ]
+        return name, unbound_field
 
     @staticmethod
     def decimal_converter(places):
@@ -57,8 +71,6 @@ class MaillageModelConverter(CustomModelConverter):
         return convert
 
     def handle_phone(self, model, field, **kwargs):
-        # '+33 5 49 00 00 00' is longer than the stored E.164 form: no length limit here.
-        kwargs["validators"] = [v for v in kwargs["validators"] if not isinstance(v, Length)]
         return field.name, PhoneInputField(**kwargs)
 
     def handle_slug_list(self, model, field, **kwargs):

@@ -12,6 +12,13 @@ from models.users import create_or_reset_user
 PASSWORD = "mot-de-passe-de-test"
 ROLES = ("admin", "editor", "viewer")
 CSRF_RE = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
+MESSAGE_RE = re.compile(r'<li>([^<]+)</li>|alert-(?:danger|error)[^>]*>\s*(?:<button[^>]*>[^<]*</button>)?\s*([^<]+)')
+
+
+def page_messages(response):
+    """The error messages a page shows: field errors and flashed alerts."""
+    html = response.get_data(as_text=True)
+    return [" ".join(m).strip() for m in MESSAGE_RE.findall(html)]
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,168 @@
+"""Create, read, update and delete every kind of record through the admin pages."""
+from decimal import Decimal
+
+from models import (
+    Attendance, CostLine, FundingLine, Referent, Scenario, Structure, Territory, Training,
+    User, database,
+)
+from tests.conftest import page_messages
+from tests.helpers import make_referent, make_scenario, make_structure, make_territory
+
+
+def saved(model, **where):
+    with database.connection_context():
+        query = model.select()
+        for name, value in where.items():
+            query = query.where(getattr(model, name) == value)
+        return query.get_or_none()
+
+
+def test_territory_crud(as_role):
+    browser = as_role("editor")
+    response = browser.post("/admin/territory/new/", {
+        "name": "RVC Châtellerault", "kind": "reseau", "departement": "86", "area_type": "mixte",
+    })
+    assert response.status_code == 302
+    territory = saved(Territory, name="RVC Châtellerault")
+    assert territory.departement == "86"
+    list_page = browser.get("/admin/territory/").get_data(as_text=True)
+    assert "RVC Châtellerault" in list_page and "Réseau (RVC)" in list_page
+    browser.post(f"/admin/territory/edit/?id={territory.id}", {
+        "name": "RVC Châtellerault", "kind": "reseau", "departement": "86", "area_type": "rural",
+    })
+    assert saved(Territory, id=territory.id).area_type == "rural"
+    browser.post("/admin/territory/delete/", {"id": territory.id}, form_url="/admin/territory/")
+    assert saved(Territory, id=territory.id) is None
+
+
+def test_structure_crud_with_french_inputs(as_role):
+    territory = make_territory()
+    browser = as_role("editor")
+    response = browser.post("/admin/structure/new/", {
+        "nom": "France Victimes 86", "typologie": "FRANCE_VICTIMES",
+        "siret": "356 000 000 00048", "telephone": "05 49 00 00 00",
+        "courriel": "Contact@FranceVictimes86.fr", "code_postal": "86000",
+        "commune": "Poitiers", "territory": territory.id, "publics": ["femmes", "familles"],
+        "thematiques": ["famille--surmonter-conflits-separation-violence"], "accueille_du_public": "y",
+        "actif": "y", "date_maj": "2026-11-01", "places": "",
+    })
+    assert response.status_code == 302, page_messages(response)
+    structure = saved(Structure, nom="France Victimes 86")
+    assert structure.siret == "35600000000048"
+    assert structure.telephone == "+33549000000"
+    assert structure.courriel == "contact@francevictimes86.fr"
+    assert structure.publics == ["familles", "femmes"]
+    assert structure.territory_id == territory.id
+    page = browser.get("/admin/structure/").get_data(as_text=True)
+    assert "05 49 00 00 00" in page and "RVC Poitiers" in page and "01/11/2026" in page
+    edit_form = browser.get(f"/admin/structure/edit/?id={structure.id}").get_data(as_text=True)
+    assert 'value="05 49 00 00 00"' in edit_form
+
+
+def test_referent_crud_and_trained_flag(as_role):
+    structure = make_structure()
+    browser = as_role("editor")
+    response = browser.post("/admin/referent/new/", {
+        "civilite": "Mme", "prenom": "Awa", "nom": "Diallo", "fonction": "Travailleuse sociale",
+        "structure": structure.id, "role": "violences_precarite",
+        "courriel": "awa.diallo@ccas.fr", "telephone": "0549112233", "actif": "y",
+        "date_maj": "2026-11-01",
+    })
+    assert response.status_code == 302, page_messages(response)
+    referent = saved(Referent, nom="Diallo")
+    page = browser.get("/admin/referent/").get_data(as_text=True)
+    assert "Non formé·e" in page and "CCAS de Poitiers" in page
+    with database.connection_context():
+        training = Training.create(date="2026-10-01", theme="Repérer les violences", half_days=1)
+        Attendance.create(training=training, referent=referent, present=True)
+        assert Referent.get_by_id(referent.id).is_trained
+    assert "Formé·e" in browser.get("/admin/referent/?flt0_0=1").get_data(as_text=True)
+
+
+def test_training_with_inline_attendance(as_role):
+    referent = make_referent(make_structure())
+    browser = as_role("editor")
+    response = browser.post("/admin/training/new/", {
+        "date": "2026-12-07", "theme": "Comprendre les violences conjugales", "half_days": "2",
+        "trainer": "CIDFF", "cost_per_half_day": "350,00", "room_cost": "200",
+        "attendances-0-referent": referent.id, "attendances-0-present": "y",
+        "attendances-0-evaluation": "5",
+    })
+    assert response.status_code == 302, page_messages(response)
+    training = saved(Training, theme="Comprendre les violences conjugales")
+    assert training.cost == Decimal("900.00")
+    with database.connection_context():
+        assert [(a.referent_id, a.evaluation) for a in training.attendances] == [(referent.id, 5)]
+    assert "900,00 €" in browser.get("/admin/training/").get_data(as_text=True)
+
+
+def test_scenario_with_inline_cost_and_funding_lines(as_role):
+    browser = as_role("editor")
+    response = browser.post("/admin/scenario/new/", {
+        "name": "Test accueil", "operator": "association", "start_year": "2026",
+        "duration_years": "3", "status": "brouillon",
+        "cost_lines-0-category": "Personnel", "cost_lines-0-designation": "Accueillant·e",
+        "cost_lines-0-quantity": "0,5", "cost_lines-0-unit": "ETP",
+        "cost_lines-0-unit_cost": "26 400,00",
+        "cost_lines-1-category": "Locaux", "cost_lines-1-designation": "Local",
+        "cost_lines-1-amount": "6000.50",
+        "funding_lines-0-funder": "CAF", "funding_lines-0-kind": "subvention",
+        "funding_lines-0-amount": "5 000", "funding_lines-0-status": "sollicite",
+    })
+    assert response.status_code == 302, page_messages(response)
+    scenario = saved(Scenario, name="Test accueil")
+    with database.connection_context():
+        amounts = sorted(line.amount for line in scenario.cost_lines)
+        assert amounts == [Decimal("6000.50"), Decimal("13200.00")]
+        assert [f.amount for f in scenario.funding_lines] == [Decimal("5000.00")]
+    page = browser.get("/admin/scenario/").get_data(as_text=True)
+    assert "19 200,50 €" in page  # year 1
+    assert "22 080,58 €" in page  # + 15 % association overhead (2 880,08 €)
+
+
+def test_deleting_a_scenario_deletes_its_lines(as_role):
+    scenario = make_scenario()
+    with database.connection_context():
+        CostLine.create(scenario=scenario, category="Locaux", designation="Local", amount=100)
+        FundingLine.create(scenario=scenario, funder="CAF")
+    as_role("editor").post("/admin/scenario/delete/", {"id": scenario.id}, form_url="/admin/scenario/")
+    with database.connection_context():
+        assert CostLine.select().count() == 0 and FundingLine.select().count() == 0
+
+
+def test_structure_with_referents_cannot_be_deleted(as_role):
+    structure = make_structure()
+    make_referent(structure)
+    browser = as_role("editor")
+    response = browser.post(
+        "/admin/structure/delete/", {"id": structure.id}, form_url="/admin/structure/",
+        follow_redirects=True,
+    )
+    assert "Suppression impossible" in response.get_data(as_text=True)
+    assert saved(Structure, id=structure.id) is not None
+
+
+def test_admin_manages_accounts(as_role):
+    browser = as_role("admin")
+    response = browser.post("/admin/user/new/", {
+        "email": "nouvelle@ccas.fr", "name": "Nouvelle", "role": "editor", "active": "y",
+        "password": "un-mot-de-passe-long",
+    })
+    assert response.status_code == 302
+    user = saved(User, email="nouvelle@ccas.fr")
+    assert user.check_password("un-mot-de-passe-long") and user.role == "editor"
+    assert "un-mot-de-passe-long" not in user.password_hash
+    short = browser.post("/admin/user/new/", {
+        "email": "court@ccas.fr", "role": "viewer", "password": "court",
+    })
+    assert "au moins 10 caractères" in short.get_data(as_text=True)
+    assert saved(User, email="court@ccas.fr") is None
+
+
+def test_missing_or_malformed_ids_never_give_a_500(as_role):
+    browser = as_role("admin")
+    for url in (
+        "/admin/structure/edit/?id=999999", "/admin/structure/edit/?id=abc",
+        "/admin/structure/details/?id=", "/admin/scenario/details/?id=1;drop",
+    ):
+        assert browser.get(url).status_code in (302, 404), url
