@@ -30,7 +30,8 @@ POSTAL_CODE_RE = re.compile(r"^\d{5}$")
 # INSEE commune codes: 5 characters, Corsica uses 2A / 2B.
 INSEE_CODE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 DEPARTEMENT_RE = re.compile(r"^(\d{2}|2[AB]|97\d)$")
-SHORT_NUMBER_RE = re.compile(r"^(1\d{1,3}|3\d{3})$")  # 15, 17, 115, 119, 3919…
+# Emergency and helpline numbers: 15, 17, 18, 112, 115, 119, 116 006, 3919…
+SHORT_NUMBER_RE = re.compile(r"^(1[5789]|11\d|116\d{3}|3\d{3})$")
 
 
 def clean_siret(value):

@@ -2,6 +2,7 @@
 MAILLAGE_TEST_DATABASE_URL names one), emptied before each test."""
 import os
 import re
+from html import unescape
 
 import pytest
 
@@ -18,7 +19,7 @@ MESSAGE_RE = re.compile(r'<li>([^<]+)</li>|alert-(?:danger|error)[^>]*>\s*(?:<bu
 def page_messages(response):
     """The error messages a page shows: field errors and flashed alerts."""
     html = response.get_data(as_text=True)
-    return [" ".join(m).strip() for m in MESSAGE_RE.findall(html)]
+    return [unescape(" ".join(m).strip()) for m in MESSAGE_RE.findall(html)]
 
 
 @pytest.fixture(scope="session")

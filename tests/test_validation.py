@@ -1,0 +1,106 @@
+"""Bad input gets a clear French message and leaves the data as it was."""
+import pytest
+
+from models import CostLine, Scenario, Structure, Training, ValidationError, database
+from models.validation import clean_phone, clean_siret, parse_decimal
+from tests.conftest import page_messages
+from tests.helpers import make_scenario, make_structure
+
+VALID_STRUCTURE = {"nom": "CCAS de Civray", "typologie": "CCAS", "date_maj": "2026-11-01"}
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("siret", "12345678901234", "Ce SIRET n'est pas valide (clé de contrôle incorrecte)."),
+    ("siret", "1234", "Le SIRET doit comporter 14 chiffres."),
+    ("courriel", "pas-un-courriel", "Adresse électronique invalide"),
+    ("telephone", "12 34", "Numéro de téléphone invalide"),
+    ("code_postal", "8600", "Le code postal doit comporter 5 chiffres."),
+    ("code_insee", "ABCDE", "Le code INSEE doit comporter 5 caractères"),
+    ("places", "-3", "Le nombre de places ne peut pas être négatif."),
+    ("typologie", "INCONNUE", "Not a valid choice"),
+])
+def test_bad_structure_fields_are_explained_on_the_form(as_role, field, value, message):
+    browser = as_role("editor")
+    response = browser.post("/admin/structure/new/", {**VALID_STRUCTURE, field: value})
+    assert response.status_code == 200
+    messages = " ".join(page_messages(response))
+    assert message in messages or "choix valide" in messages, messages
+    with database.connection_context():
+        assert Structure.select().count() == 0
+
+
+def test_edit_with_a_bad_value_keeps_the_old_record(as_role):
+    structure = make_structure(siret="35600000000048")
+    browser = as_role("editor")
+    response = browser.post(f"/admin/structure/edit/?id={structure.id}", {
+        **VALID_STRUCTURE, "nom": "Nouveau nom", "siret": "35600000000049",
+    })
+    assert "Ce SIRET n'est pas valide" in " ".join(page_messages(response))
+    with database.connection_context():
+        unchanged = Structure.get_by_id(structure.id)
+    assert (unchanged.nom, unchanged.siret) == ("CCAS de Poitiers", "35600000000048")
+
+
+def test_duplicate_siret_is_refused_in_french(as_role):
+    make_structure(siret="35600000000048")
+    response = as_role("editor").post("/admin/structure/new/", {
+        **VALID_STRUCTURE, "siret": "356 000 000 00048",
+    })
+    assert "est déjà utilisé par une autre fiche" in " ".join(page_messages(response))
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"half_days": "0"}, "Le nombre de demi-journées doit être supérieur à 0."),
+    ({"cost_per_half_day": "-350"}, "Le montant ne peut pas être négatif."),
+    ({"room_cost": "deux cents"}, "Montant invalide (exemple : 26 400,50)."),
+])
+def test_bad_training_values(as_role, values, message):
+    response = as_role("editor").post("/admin/training/new/", {
+        "date": "2026-12-07", "theme": "Repérer", "half_days": "1", **values,
+    })
+    assert message in " ".join(page_messages(response))
+    with database.connection_context():
+        assert Training.select().count() == 0
+
+
+def test_scenario_rate_over_100_is_refused(as_role):
+    response = as_role("editor").post("/admin/scenario/new/", {
+        "name": "Taux", "operator": "association", "overhead_rate": "120",
+        "start_year": "2026", "duration_years": "1", "status": "brouillon",
+    })
+    assert "Le taux doit être compris entre 0 et 100 %." in " ".join(page_messages(response))
+
+
+def test_a_bad_inline_line_writes_nothing_at_all(as_role):
+    response = as_role("editor").post("/admin/scenario/new/", {
+        "name": "Tout ou rien", "operator": "collectivite", "start_year": "2026",
+        "duration_years": "1", "status": "brouillon",
+        "cost_lines-0-category": "Locaux", "cost_lines-0-designation": "Local",
+        "cost_lines-0-amount": "-10",
+    })
+    assert response.status_code == 200
+    assert "négatif" in " ".join(page_messages(response))
+    with database.connection_context():
+        assert Scenario.select().count() == 0 and CostLine.select().count() == 0
+
+
+def test_the_model_refuses_bad_data_without_flask():
+    with database.connection_context():
+        scenario = make_scenario()
+        with pytest.raises(ValidationError) as error:
+            CostLine.create(scenario=scenario, category="Locaux", designation="Local")
+        assert error.value.errors == {
+            "amount": "Indiquez le montant, ou la quantité et le coût unitaire.",
+        }
+        assert "Montant annuel" in error.value.describe()
+
+
+def test_value_parsers():
+    assert str(parse_decimal("26 400,50")) == "26400.50"
+    assert str(parse_decimal("26400.50")) == "26400.50"
+    assert str(parse_decimal("1 234,5 €")) == "1234.5"
+    assert clean_phone("05 49 00 00 00") == "+33549000000"
+    assert clean_phone("+33 5 49 00 00 00") == "+33549000000"
+    assert clean_phone("3919") == "3919"
+    # La Poste's SIRET does not follow the Luhn rule; python-stdnum knows the exception.
+    assert clean_siret("356 000 000 00048") == "35600000000048"
