@@ -2,6 +2,7 @@
 import datetime
 
 from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.form import SecureForm
@@ -16,6 +17,7 @@ from models.formatting import (
     format_date, format_euros, format_number, format_percent, format_phone,
 )
 
+from .exports import export_grid
 from .fields import MaillageModelConverter
 
 
@@ -91,6 +93,9 @@ class MaillageModelView(ModelView):
     details_modal = False
     # Foreign keys shown in the list; fetched in the same query as the rows.
     list_joins = ()
+    # Every grid, viewers included, downloads its rows as XLSX (admin_views/exports.py).
+    can_export = True
+    export_types = ["xlsx"]
 
     def __init__(self, model, *args, **kwargs):
         formatters, labels = {}, {}
@@ -165,6 +170,10 @@ class MaillageModelView(ModelView):
         except (TypeError, ValueError):
             return None
         return self.model.get_or_none(self.model._meta.primary_key == primary_key)
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        return export_grid(self, export_type)
 
     # --- writes: all or nothing, French messages --------------------------
     def on_model_change(self, form, model, is_created):

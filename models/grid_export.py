@@ -1,0 +1,160 @@
+"""Export of any grid's rows to XLSX: typed columns, streamed, constant cost.
+
+The caller hands over the query (with its joins, search, filters and sort
+already applied) and the column names; rows are read with one cursor
+(`.iterator()`) and written with xlsxwriter's constant_memory mode, so neither
+the SQL query count nor the memory grows with the number of rows.
+"""
+import re
+import unicodedata
+from collections import namedtuple
+from decimal import Decimal
+from operator import attrgetter
+
+from peewee import (
+    BooleanField, DateField, DateTimeField, DecimalField, FloatField, ForeignKeyField,
+    IntegerField,
+)
+
+from .budget import Scenario, overhead_amount, sql_money
+from .directory import Referent
+from .fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
+from .formatting import format_phone
+from .spreadsheets import (
+    Column, Formats, cell_writer, dated_filename, finish_table, open_workbook,
+    set_properties, sheet_name, write_header,
+)
+from .training import Training
+
+# Never leaves the building, whatever a grid lists.
+NEVER_EXPORTED = {"password_hash"}
+
+ExportColumn = namedtuple("ExportColumn", "name header kind value")
+ExportColumn.__doc__ = "A grid column: its name, French header, cell kind and row → value getter."
+
+
+def _scenario_year_one(scenario):
+    return sql_money(scenario.year_one)
+
+
+# Columns a grid computes (SQL aliases or properties): kind and row → value.
+COMPUTED_COLUMNS = {
+    (Referent, "trained"): ("bool", lambda row: bool(row.trained)),
+    (Training, "cost"): ("euro", attrgetter("cost")),
+    (Scenario, "year_one"): ("euro", _scenario_year_one),
+    (Scenario, "total_with_overhead"): ("euro", lambda s: _scenario_year_one(s) + overhead_amount(
+        _scenario_year_one(s), s.effective_overhead_rate)),
+    (Scenario, "etp"): ("number", lambda s: Decimal(str(s.etp or 0))),
+}
+
+
+def _mapped(getter, function):
+    def value(row):
+        raw = getter(row)
+        return None if raw is None else function(raw)
+
+    return value
+
+
+def field_kind(field):
+    """The cell kind of a model field (see spreadsheets.KIND_FORMATS)."""
+    if isinstance(field, (SlugListField, PhoneField, ForeignKeyField)) or field.choices:
+        return "text"
+    if isinstance(field, BooleanField):
+        return "bool"
+    if isinstance(field, MoneyField):
+        return "euro"
+    if isinstance(field, RateField):
+        return "percent"
+    if isinstance(field, (QuantityField, DecimalField, FloatField)):
+        return "number"
+    if isinstance(field, IntegerField):
+        return "integer"
+    if isinstance(field, DateTimeField):
+        return "datetime"
+    if isinstance(field, DateField):
+        return "date"
+    return "text"
+
+
+def field_value(field):
+    """row → the exported value of `field`: labels for codes, text for links."""
+    getter = attrgetter(field.name)
+    if isinstance(field, SlugListField):
+        labels = dict(field.choices or ())
+        return lambda row: ", ".join(labels.get(v, v) for v in getter(row) or ())
+    if field.choices:
+        labels = dict(field.choices)
+        return _mapped(getter, lambda value: labels.get(value, value))
+    if isinstance(field, ForeignKeyField):
+        return _mapped(getter, str)
+    if isinstance(field, PhoneField):
+        return _mapped(getter, format_phone)
+    return getter
+
+
+def grid_columns(model, names_and_headers, joined=(), fallback=None):
+    """ExportColumns for (name, header) pairs of a grid of `model`.
+
+    A foreign key is exported only when `joined` names it (it was fetched in the
+    same query: no query per row). `fallback(name)` gives a row → text getter
+    for a computed column this module does not know; None leaves it out.
+    """
+    columns = []
+    fields = model._meta.fields
+    for name, header in names_and_headers:
+        if name in NEVER_EXPORTED:
+            continue
+        field = fields.get(name)
+        if field is not None:
+            if field.primary_key or (isinstance(field, ForeignKeyField) and name not in joined):
+                continue
+            columns.append(ExportColumn(name, header, field_kind(field), field_value(field)))
+        elif (model, name) in COMPUTED_COLUMNS:
+            kind, value = COMPUTED_COLUMNS[model, name]
+            columns.append(ExportColumn(name, header, kind, value))
+        elif fallback and fallback(name):
+            columns.append(ExportColumn(name, header, "text", fallback(name)))
+    return columns
+
+
+def export_stem(title):
+    """'Référent·e·s' → 'referents', 'Lignes budgétaires' → 'lignes-budgetaires'."""
+    title = re.sub(r"·\w+·s\b", "s", title)
+    title = title.replace("·", "")
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-") or "export"
+
+
+def export_filename(title, day=None):
+    return dated_filename(export_stem(title), day=day)
+
+
+def write_grid(target, query, columns, title, author=None, filters_text=None):
+    """Write the rows of `query` into a one-sheet workbook; return the row count.
+
+    `target` is a path or a binary file; the query runs once, through a cursor.
+    """
+    workbook = open_workbook(target, constant_memory=True)
+    formats = Formats(workbook)
+    set_properties(
+        workbook, title=f"Maillage — {title}", author=author,
+        comments=f"Filtres : {filters_text or 'aucun'}",
+        custom={"Exporté par": author or "—", "Filtres": filters_text or "aucun"},
+    )
+    sheet = workbook.add_worksheet(sheet_name(title))
+    sheet_columns = [Column(column.header, column.kind) for column in columns]
+    write_header(sheet, sheet_columns, formats)
+    cells = [
+        (col, column.value, cell_writer(column.kind, formats))
+        for col, column in enumerate(columns)
+    ]
+    row_index = 0
+    for row in query.iterator():
+        row_index += 1
+        for col, value, write in cells:
+            write(sheet, row_index, col, value(row))
+    finish_table(sheet, sheet_columns, 0, row_index)
+    workbook.close()
+    return row_index
+

@@ -1,0 +1,168 @@
+"""XLSX export of the grids: rows, types, filters, formula injection, audit."""
+import datetime
+import io
+import logging
+import re
+import zipfile
+
+import openpyxl
+import pytest
+from peewee import SQL
+
+from models import Attendance, Referent, Structure, Training, database
+from seeds.loader import load_seeds
+from tests.helpers import make_referent, make_structure, make_territory
+
+PAYLOADS = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=1", "\r=1", "\n=1",
+            '=HYPERLINK("http://evil.example","clic")']
+
+
+def _workbook(response):
+    assert response.status_code == 200, response.data[:300]
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    return openpyxl.load_workbook(io.BytesIO(response.data))
+
+
+def _rows(sheet):
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def test_viewer_exports_structures_with_types_and_file_name(as_role):
+    territory = make_territory("Bassin de Loudun", kind="bassin_de_vie")
+    make_structure("CCAS de Loudun", commune="Loudun", territory=territory,
+                   telephone="05 49 98 00 00", places=6, date_maj=datetime.date(2026, 1, 5))
+    make_structure("Mairie de Civray", typologie="MUNI", accueille_du_public=False)
+    response = as_role("viewer").get("/admin/structure/export/xlsx/")
+    today = datetime.date.today().isoformat()
+    assert f"structures-{today}.xlsx" in response.headers["Content-Disposition"]
+    sheet = _workbook(response).active
+    rows = _rows(sheet)
+    header = rows[0]
+    assert header[:3] == ["Nom", "Typologie", "Commune"]
+    assert "SIRET" in header and "Adresse" in header  # hidden but useful columns
+    assert [row[0] for row in rows[1:]] == ["CCAS de Loudun", "Mairie de Civray"]
+    first = dict(zip(header, rows[1]))
+    assert first["Typologie"] == "Centre communal d'action sociale (CCAS)"
+    assert first["Territoire"] == "Bassin de Loudun"
+    assert first["Téléphone"] == "05 49 98 00 00"
+    assert first["Accueille du public"] == "Oui"
+    assert first["Places (lieu de vie)"] == 6
+    assert first["Mise à jour le"] == datetime.datetime(2026, 1, 5)
+    assert dict(zip(header, rows[2]))["Accueille du public"] == "Non"
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}3"
+
+
+def test_export_honours_search_filter_and_sort_over_all_pages(as_role):
+    with database.connection_context():
+        for index in range(60):
+            Structure.create(nom=f"Structure {index:02d}", typologie="ASSO" if index % 2 else "CCAS",
+                             commune="Poitiers")
+    browser = as_role("viewer")
+    everything = _rows(_workbook(browser.get("/admin/structure/export/xlsx/")).active)
+    assert len(everything) == 61  # more than one page of 50
+    # flt0_0 is the first filter (typologie), sort=0 is the first column (nom).
+    filtered = _rows(_workbook(browser.get(
+        "/admin/structure/export/xlsx/?flt0_0=ASSO&sort=0&desc=1&search=Structure"
+    )).active)
+    names = [row[0] for row in filtered[1:]]
+    assert len(names) == 30
+    assert names == sorted(names, reverse=True)
+    assert names[0] == "Structure 59"
+    workbook = _workbook(browser.get("/admin/structure/export/xlsx/?search=Structure+0"))
+    assert len(_rows(workbook.active)) == 1 + 15  # "Structure" and "0": 00…09, 10…50
+    assert "recherche « Structure 0 »" in workbook.properties.description
+
+
+def test_referent_export_money_bool_and_training_cost(as_role):
+    structure = make_structure("CIDFF de la Vienne", typologie="CIDFF", commune="Poitiers")
+    trained = make_referent(structure, nom="Durand", courriel="a.durand@cidff86.fr")
+    make_referent(structure, nom="Petit")
+    with database.connection_context():
+        training = Training.create(date=datetime.date(2026, 3, 12), theme="Repérage", half_days=2)
+        Attendance.create(training=training, referent=trained)
+    browser = as_role("viewer")
+    rows = _rows(_workbook(browser.get("/admin/referent/export/xlsx/")).active)
+    header = rows[0]
+    by_name = {row[header.index("Nom")]: dict(zip(header, row)) for row in rows[1:]}
+    assert by_name["Durand"]["Formation"] == "Oui"
+    assert by_name["Petit"]["Formation"] == "Non"
+    assert by_name["Durand"]["Structure"] == "CIDFF de la Vienne (Poitiers)"
+    sheet = _workbook(browser.get("/admin/training/export/xlsx/")).active
+    header = [cell.value for cell in sheet[1]]
+    cost = sheet.cell(2, header.index("Coût") + 1)
+    assert cost.value == 700 and cost.number_format == "#,##0.00 €"
+
+
+def test_formula_injection_is_impossible(as_role):
+    for index, payload in enumerate(PAYLOADS):
+        make_structure(payload, commune=payload, adresse=payload, description=payload,
+                       site_web=None, notes=f"note {index}")
+    response = as_role("viewer").get("/admin/structure/export/xlsx/")
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/"):
+                xml = archive.read(name).decode()
+                assert "<f>" not in xml and "<f " not in xml
+                assert "<hyperlink" not in xml
+    rows = _rows(openpyxl.load_workbook(io.BytesIO(response.data)).active)
+    header = rows[0]
+    names = {row[0] for row in rows[1:]}
+    # OOXML escapes CR as _x000D_; Excel reads it back, openpyxl leaves it as is.
+    addresses = {row[header.index("Adresse")].replace("_x000D_", "\r") for row in rows[1:]}
+    assert addresses == {"'" + payload for payload in PAYLOADS}
+    assert names == {"'" + payload.strip() for payload in PAYLOADS}  # names are trimmed
+
+
+def test_export_is_logged_and_query_count_is_constant(as_role, caplog):
+    structure = make_structure()
+    browser = as_role("viewer")
+
+    def count_queries(rows):
+        with database.connection_context():
+            Referent.delete().execute()
+            for index in range(rows):
+                Referent.create(prenom="Anne", nom=f"N{index}", structure=structure)
+        executed = []
+        original = database.obj.execute_sql
+
+        def counting(sql, *args, **kwargs):
+            executed.append(sql)
+            return original(sql, *args, **kwargs)
+
+        database.obj.execute_sql = counting
+        try:
+            response = browser.get("/admin/referent/export/xlsx/")
+        finally:
+            del database.obj.execute_sql
+        assert len(_rows(_workbook(response).active)) == rows + 1
+        return len([sql for sql in executed if sql.lstrip().upper().startswith("SELECT")])
+
+    with caplog.at_level(logging.INFO, logger="maillage.exports"):
+        assert count_queries(3) == count_queries(40)
+    record = caplog.records[-1].getMessage()
+    assert "viewer@test.fr" in record and "Referent" in record and "lignes=40" in record
+
+
+def test_unknown_export_type_is_404_and_users_grid_stays_admin_only(as_role):
+    viewer = as_role("viewer")
+    assert viewer.get("/admin/structure/export/csv/").status_code == 404
+    assert viewer.get("/admin/user/export/xlsx/").status_code == 403
+    rows = _rows(_workbook(as_role("admin").get("/admin/user/export/xlsx/")).active)
+    assert "password_hash" not in rows[0] and "Empreinte du mot de passe" not in rows[0]
+    assert len(rows) == 4
+
+
+def test_every_grid_exports_the_seed_data(as_role):
+    with database.connection_context():
+        load_seeds()
+    browser = as_role("viewer")
+    for endpoint in ("territory", "structure", "referent", "training", "attendance",
+                     "scenario", "costline", "fundingline"):
+        workbook = _workbook(browser.get(f"/admin/{endpoint}/export/xlsx/"))
+        assert workbook.active.max_row >= 1, endpoint
+    sheet = _workbook(browser.get("/admin/scenario/export/xlsx/")).active
+    header = [cell.value for cell in sheet[1]]
+    totals = [row[header.index("Total année 1")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert all(isinstance(total, (int, float)) for total in totals)
+    assert 95310 in totals

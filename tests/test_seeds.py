@@ -1,0 +1,76 @@
+"""The documents' data: loaded once, with the figures the documents give."""
+from decimal import Decimal
+
+from click.testing import CliRunner
+
+from models import Scenario, Structure, Territory, database, totals_for
+from seeds.loader import load_seeds
+
+SCENARIO_2 = "Scénario 2 — coordination des acteurs locaux"
+
+
+def test_seed_is_idempotent(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed"])
+    assert first.exit_code == 0, first.output
+    with database.connection_context():
+        counts = (Territory.select().count(), Structure.select().count(), Scenario.select().count())
+    second = runner.invoke(args=["seed"])
+    assert "Ajouté : 0 territoires, 0 structures, 0 scénarios" in second.output
+    with database.connection_context():
+        assert counts == (
+            Territory.select().count(), Structure.select().count(), Scenario.select().count(),
+        )
+    assert counts[0] >= 5 and counts[1] >= 10 and counts[2] >= 3
+
+
+def test_scenario_2_gives_the_documents_figures():
+    with database.connection_context():
+        load_seeds()
+        totals = totals_for(Scenario.get(Scenario.name == SCENARIO_2))
+        assert totals.year_one == Decimal("95310.00")
+        assert totals.one_off == Decimal("7230.00")
+        assert totals.etp == Decimal("2")
+        association = totals_for(Scenario.get(Scenario.name == "Scénario 2 — opérateur associatif"))
+        assert association.overhead == Decimal("14296.50")
+        assert association.total_with_overhead == Decimal("109606.50")
+
+
+def test_the_documents_places_and_networks_are_there():
+    with database.connection_context():
+        load_seeds()
+        networks = {t.name for t in Territory.select().where(Territory.kind == "reseau")}
+        assert {"RVC Poitiers", "RVC Châtellerault", "RVC Loudun", "RVC Civray",
+                "RVC Montmorillon"} <= networks
+        names = " ".join(s.nom for s in Structure.select())
+        for place in ("Besançon", "Pontarlier", "Montbéliard", "Saint-Vit", "Valdahon",
+                      "Morteau", "France Victimes 25 Besançon", "France Victimes Nord Franche-Comté"):
+            assert place in names, place
+        ccas = Structure.get(Structure.nom.contains("CCAS de Grenoble"))
+        assert sorted(a.places for a in ccas.antennes) == [6, 10]
+
+
+def test_seed_list_page_shows_the_totals(as_role):
+    with database.connection_context():
+        load_seeds()
+    page = as_role("viewer").get("/admin/scenario/").get_data(as_text=True)
+    assert "95 310,00 €" in page and "109 606,50 €" in page
+
+
+def test_seed_creates_no_person():
+    from models import Referent, User
+
+    with database.connection_context():
+        users_before = User.select().count()
+        load_seeds()
+        assert Referent.select().count() == 0  # the documents name no referent
+        assert User.select().count() == users_before
+
+
+def test_create_user_command(app):
+    result = CliRunner().invoke(
+        app.cli, ["create-user", "cli@ccas.fr", "--role", "editor", "--password", "un-long-secret"],
+    )
+    assert result.exit_code == 0 and "cli@ccas.fr" in result.output
+    short = CliRunner().invoke(app.cli, ["create-user", "x@ccas.fr", "--password", "court"])
+    assert short.exit_code != 0 and "au moins 10 caractères" in short.output
