@@ -1,0 +1,62 @@
+"""A list page costs the same number of SQL queries for 10 rows or 500."""
+import logging
+
+import pytest
+
+from models import Attendance, CostLine, Referent, Scenario, Structure, Territory, Training, database
+
+
+class QueryCounter(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record):
+        self.count += 1
+
+
+def build(rows):
+    with database.connection_context(), database.atomic():
+        territory = Territory.create(name=f"Bassin {rows}", kind="bassin_de_vie")
+        parent = Structure.create(nom="Siège", typologie="ASSO", territory=territory)
+        training = Training.create(date="2026-10-01", theme="Repérer", half_days=1)
+        scenario = Scenario.create(name=f"Scénario {rows}")
+        for index in range(rows):
+            structure = Structure.create(
+                nom=f"Structure {index}", typologie="CCAS", territory=territory, parent=parent,
+            )
+            referent = Referent.create(prenom="Prénom", nom=f"Nom {index}", structure=structure)
+            Attendance.create(training=training, referent=referent)
+            CostLine.create(scenario=scenario, category="Locaux", designation=f"L{index}", amount=10)
+
+
+def queries_for(browser, url):
+    counter = QueryCounter()
+    logger = logging.getLogger("peewee")
+    logger.addHandler(counter)
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        response = browser.get(url)
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(previous)
+    assert response.status_code == 200
+    return counter.count, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", [
+    "/admin/structure/?page_size=100", "/admin/referent/?page_size=100",
+    "/admin/attendance/?page_size=100", "/admin/costline/?page_size=100",
+    "/admin/territory/?page_size=100", "/admin/scenario/?page_size=100",
+    "/admin/referent/?page_size=100&sort=3",  # sorted on the joined structure
+])
+def test_list_queries_do_not_grow_with_rows(as_role, url):
+    browser = as_role("viewer")
+    build(10)
+    small, _ = queries_for(browser, url)
+    build(490)
+    large, page = queries_for(browser, url)
+    assert large == small, f"{url}: {small} queries for 10 rows, {large} for 500"
+    assert small <= 6
+    assert "Structure 1" in page or "Nom 1" in page or "L1" in page or "Bassin" in page or "Scénario" in page
