@@ -1,0 +1,48 @@
+"""The same model on a real PostgreSQL server. Under CI it must be there."""
+import os
+
+from decimal import Decimal
+
+import pytest
+
+from models import CostLine, Scenario, Structure, database, totals_for
+from models.db import open_database
+from models.schema import MIGRATIONS_DIRECTORY, migrate
+from seeds.loader import load_seeds
+
+POSTGRES_URL = os.environ.get(
+    "MAILLAGE_TEST_POSTGRES_URL", "postgresql://maillage:maillage@127.0.0.1:5432/maillage_pgcheck",
+)
+
+
+@pytest.fixture
+def postgres():
+    import psycopg2
+
+    try:
+        psycopg2.connect(POSTGRES_URL.replace("postgresql://", "postgres://")).close()
+    except psycopg2.OperationalError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required under CI and unreachable: {error}")
+        pytest.skip(f"no PostgreSQL server at {POSTGRES_URL}")
+    previous = database.obj
+    db = open_database(POSTGRES_URL)
+    with db.connection_context():
+        db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    yield db
+    db.close()
+    database.initialize(previous)
+
+
+def test_migrations_seed_and_totals_on_postgresql(postgres):
+    with postgres.connection_context():
+        files = sorted(path.stem for path in MIGRATIONS_DIRECTORY.glob("[0-9]*.py"))
+        assert migrate(postgres) == files
+        assert migrate(postgres) == []
+        load_seeds()
+        assert load_seeds() == {"territoires": 0, "structures": 0, "scénarios": 0}
+        scenario = Scenario.get(Scenario.name == "Scénario 2 — coordination des acteurs locaux")
+        assert totals_for(scenario).year_one == Decimal("95310.00")
+        line = CostLine.get(CostLine.scenario == scenario, CostLine.category == "Locaux")
+        assert isinstance(line.amount, Decimal) and line.amount == Decimal("6000.00")
+        assert Structure.select().where(Structure.nom.contains("Besançon")).exists()
