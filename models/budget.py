@@ -334,6 +334,7 @@ COMPARISON_ROWS = [
     ("acquired", "Financements acquis", MONEY),
     ("coverage", "Taux de couverture", PERCENT),
     ("gap", "Reste à financer", MONEY),
+    ("in_kind", "Mises à disposition (valorisées, hors financements)", MONEY),
     ("duration_years", "Durée (années)", COUNT),
     ("multi_year_total", "Total sur la durée", MONEY),
     ("multi_year_total_with_overhead", "Total avec frais sur la durée", MONEY),
