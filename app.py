@@ -15,8 +15,12 @@ from admin_views import init_admin
 from admin_views.auth import blueprint as auth_blueprint, login_manager
 from models import Structure, User, database, open_database
 from models.db import DEFAULT_DATABASE_URL
+from models.importer import ImportFileError, apply_import, plan_import
+from models.budget import compare
+from models.scenario_workbook import write_comparison_workbook
 from models.schema import migrate
 from models.users import ROLES, create_or_reset_user, generate_password
+from models.validation import ValidationError
 from seeds.loader import load_seeds
 
 INSTANCE_PATH = Path(__file__).resolve().parent / "instance"
@@ -127,6 +131,39 @@ def register_commands(app):
         except ValueError as error:
             raise click.ClickException(str(error))
         click.echo(f"Compte {user.email} ({user.role_label}) enregistré.")
+
+    @app.cli.command("import-structures")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Affiche l'aperçu sans rien enregistrer.")
+    def import_structures(path, dry_run):
+        """Importe le fichier des partenaires (XLSX ou CSV) : aperçu, puis écriture."""
+        try:
+            plan = plan_import("structures", path.name, path.read_bytes())
+            click.echo("\n".join(plan.report_lines()))
+            if not dry_run:
+                apply_import(plan)
+                click.echo("Import enregistré.")
+        except ImportFileError as error:
+            raise click.ClickException(f"Rien n'a été enregistré. {error}")
+
+    @app.cli.command("export-scenarios")
+    @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--ids", required=True,
+                  help="Numéros des scénarios à comparer, séparés par des virgules (2 à 6).")
+    @click.option("--author", default=lambda: os.environ.get("USER") or "Maillage",
+                  help="Auteur inscrit dans les propriétés du classeur.")
+    def export_scenarios(output, ids, author):
+        """Écrit le classeur de comparaison de 2 à 6 scénarios (XLSX)."""
+        if not output.parent.is_dir():
+            raise click.ClickException(f"Le dossier {output.parent} n'existe pas.")
+        try:
+            comparison = compare(ids)
+        except ValidationError as error:
+            raise click.ClickException(f"Aucun fichier écrit. {error.describe()}")
+        for warning in comparison.warnings():
+            click.echo(f"Attention : {warning}", err=True)
+        write_comparison_workbook(str(output), comparison, author=author)
+        click.echo(f"Classeur écrit : {output} ({len(comparison.scenarios)} scénarios comparés).")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from models.directory import is_trained_expression, needs_review_condition
 
 from .budget import CostLineView, FundingLineView, ScenarioView
 from .directory import ReferentView, StructureView, TerritoryView
+from .imports import ImportView
 from .training import AttendanceView, TrainingView
 from .users import UserView
 
@@ -52,6 +53,12 @@ def init_admin(app):
     admin.add_view(StructureView(Structure, name="Structures", category=directory))
     admin.add_view(ReferentView(Referent, name="Référent·e·s", category=directory))
     admin.add_view(TerritoryView(Territory, name="Territoires", category=directory))
+    admin.add_view(ImportView("structures", "structure", name="Importer des structures",
+                              category=directory, endpoint="structure_import",
+                              url="/admin/structure/import"))
+    admin.add_view(ImportView("referents", "referent", name="Importer des référent·e·s",
+                              category=directory, endpoint="referent_import",
+                              url="/admin/referent/import"))
     admin.add_view(TrainingView(Training, name="Formations", category=trainings))
     admin.add_view(AttendanceView(Attendance, name="Présences", category=trainings))
     admin.add_view(ScenarioView(Scenario, name="Scénarios", category=budget))

@@ -1,0 +1,133 @@
+"""Import of the partner file: upload, preview, confirm (editors and admins)."""
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+from flask import current_app, flash, redirect, request, send_file, session, url_for
+from flask_admin import BaseView, expose
+from flask_admin.form import SecureForm
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import FileField
+
+from models.importer import (
+    ACTION_LABELS, MAX_IMPORT_BYTES, ImportFileError, apply_import, plan_import,
+    write_template,
+)
+from models.spreadsheets import dated_filename
+
+from .base import user_can_edit
+from .exports import XLSX_MIMETYPE
+
+PENDING_UPLOAD_SECONDS = 3600
+TOO_LARGE = f"Le fichier dépasse la taille maximale de {MAX_IMPORT_BYTES // (1024 * 1024)} Mo."
+
+
+class UploadForm(SecureForm):
+    file = FileField("Fichier (XLSX ou CSV)")
+
+
+class ConfirmForm(SecureForm):
+    pass
+
+
+class ImportView(BaseView):
+    """/admin/<kind>/import/: one per importable model (structures, referents)."""
+
+    def __init__(self, kind, list_endpoint, **kwargs):
+        self.kind = kind
+        self.list_endpoint = list_endpoint
+        super().__init__(**kwargs)
+
+    def is_accessible(self):
+        return user_can_edit()
+
+    def is_visible(self):
+        return user_can_edit()
+
+    def inaccessible_callback(self, name, **kwargs):
+        if current_user.is_authenticated:
+            return self.render("import.html", view=self, form=None, plan=None,
+                               error="L'import est réservé aux éditeur·rice·s."), 403
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    def _pending_path(self, token):
+        directory = Path(current_app.instance_path) / "imports"
+        directory.mkdir(mode=0o700, exist_ok=True)
+        return directory / f"{self.kind}-{token}"
+
+    def _forget_stale_uploads(self):
+        """Previews never confirmed are deleted after an hour."""
+        limit = time.time() - PENDING_UPLOAD_SECONDS
+        for path in self._pending_path("x").parent.iterdir():
+            if path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+
+    def _page(self, form, plan=None, error=None, status=200):
+        return self.render(
+            "import.html", view=self, form=form, plan=plan, error=error,
+            confirm_form=ConfirmForm(), actions=ACTION_LABELS,
+        ), status
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        if request.method == "GET":
+            return self._page(UploadForm())
+        try:
+            form = UploadForm(request.form)
+            upload = request.files.get("file")
+        except RequestEntityTooLarge:
+            return self._page(UploadForm(), error=TOO_LARGE, status=413)
+        if not form.validate():
+            return self._page(form, error="La session a expiré : rechargez la page.", status=400)
+        if upload is None or not upload.filename:
+            return self._page(form, error="Choisissez un fichier à importer.", status=400)
+        data = upload.read(MAX_IMPORT_BYTES + 1)
+        try:
+            plan = plan_import(self.kind, upload.filename, data)
+        except ImportFileError as error:
+            return self._page(form, error=str(error), status=400)
+        self._forget_stale_uploads()
+        previous = session.get(f"import-{self.kind}")
+        if previous:
+            self._pending_path(previous["token"]).unlink(missing_ok=True)
+        token = secrets.token_hex(16)
+        self._pending_path(token).write_bytes(data)
+        session[f"import-{self.kind}"] = {"token": token, "filename": upload.filename}
+        return self._page(form, plan=plan)
+
+    @expose("/confirmer/", methods=("POST",))
+    def confirm(self):
+        pending = session.pop(f"import-{self.kind}", None)
+        if not ConfirmForm(request.form).validate() or not pending:
+            flash("Aucun import en attente : déposez à nouveau le fichier.", "error")
+            return redirect(url_for(".index"))
+        path = self._pending_path(pending["token"])
+        if not path.exists():
+            flash("Aucun import en attente : déposez à nouveau le fichier.", "error")
+            return redirect(url_for(".index"))
+        try:
+            plan = plan_import(self.kind, pending["filename"], path.read_bytes())
+            counts = apply_import(plan)
+        except ImportFileError as error:
+            flash(f"Rien n'a été enregistré. {error}", "error")
+            return redirect(url_for(".index"))
+        finally:
+            path.unlink()
+        current_app.logger.info(
+            "Import %s par %s : %s", self.kind, current_user.email, plan.summary(),
+        )
+        flash(
+            f"Import terminé : {counts['created']} fiche(s) créée(s), {counts['updated']} mise(s) "
+            f"à jour, {counts['unchanged']} inchangée(s).", "success",
+        )
+        return redirect(url_for(f"{self.list_endpoint}.index_view"))
+
+    @expose("/modele.xlsx")
+    def template(self):
+        output = tempfile.TemporaryFile()
+        write_template(output, self.kind)
+        output.seek(0)
+        return send_file(output, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=dated_filename(f"modele-import-{self.kind}"))
