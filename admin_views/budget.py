@@ -1,14 +1,77 @@
-"""Grids of budget scenarios with their cost and funding lines."""
+"""Grids of budget scenarios with their cost and funding lines, and the pages
+planners use to vary and compare scenarios."""
+import io
+
+from flask import flash, redirect, request, send_file
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.form import SecureForm
 from flask_admin.model.form import InlineFormAdmin
+from flask_login import current_user
 from peewee import SQL
+from wtforms import SelectField, StringField
 from wtforms.validators import Optional
 
-from models import CostLine, FundingLine, Scenario
-from models.budget import overhead_amount, scenarios_with_figures, sql_money
-from models.formatting import format_euros, format_number
+from models import CostLine, FundingLine, Scenario, ValidationError
+from models.budget import (
+    COST_CATEGORIES, COUNT, FUNDING_STATUSES, MAX_COMPARED, MIN_COMPARED, MONEY, OPERATORS,
+    PERCENT, Adjustments, ScenarioComparison, VariantPreview, compare, duplicate_scenario,
+    listed_figures, scenarios_with_figures,
+)
+from models.formatting import format_euros, format_number, format_percent
+from models.scenario_workbook import write_comparison_workbook
+from models.spreadsheets import dated_filename
 
-from .base import MaillageModelView
+from .base import MaillageModelView, user_can_edit
+from .fields import FrenchDecimalField
 from .filters import choice_filter, related_filter
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Bars of the comparison chart, one colour per compared scenario.
+CHART_COLOURS = ("#2c3e50", "#18bc9c", "#f39c12", "#3498db", "#e74c3c", "#8e44ad")
+
+
+def format_figure(value, kind, signed=False):
+    """A figure of models.budget as the panel shows it ('—' when meaningless)."""
+    if value is None:
+        return "—"
+    sign = "+" if signed and value > 0 else ""
+    if kind == MONEY:
+        return sign + format_euros(value)
+    if kind == PERCENT:
+        return sign + format_percent(value, 2)
+    if kind == COUNT:
+        return f"{sign}{value}"
+    return sign + format_number(value, 0 if value == int(value) else 2)
+
+
+TEMPLATE_HELPERS = {
+    "figure": format_figure, "euros": format_euros, "percent": format_percent,
+    "funding_statuses": FUNDING_STATUSES, "status_labels": dict(FUNDING_STATUSES),
+    "operator_labels": dict(OPERATORS), "chart_colours": CHART_COLOURS,
+}
+
+
+class VariantForm(SecureForm):
+    name = StringField("Nom de la variante")
+    line = SelectField("Ligne en ETP à modifier", choices=[])
+    etp = FrenchDecimalField("Nouveau nombre d'ETP", [Optional()])
+    category = SelectField(
+        "Catégorie à faire varier", choices=[("", "— aucune —")] + [(c, c) for c in COST_CATEGORIES],
+    )
+    percent = FrenchDecimalField("Variation de la catégorie (%)", [Optional()])
+    operator = SelectField(
+        "Opérateur", choices=[("", "— inchangé —")] + OPERATORS,
+    )
+
+    def adjustments(self):
+        line_etp = {}
+        if self.line.data and self.etp.data is not None:
+            line_etp[int(self.line.data)] = self.etp.data
+        category_percent = {}
+        if self.category.data and self.percent.data is not None:
+            category_percent[self.category.data] = self.percent.data
+        return Adjustments(self.name.data, line_etp, category_percent, self.operator.data)
 
 
 class CostLineInline(InlineFormAdmin):
@@ -25,41 +88,145 @@ class FundingLineInline(InlineFormAdmin):
     form_label = "Lignes de financement"
 
 
-def _figure(function):
-    return lambda view, context, model, name: function(model)
+def _form_errors(form):
+    """The errors of a submitted form, in one French sentence."""
+    if form.csrf_token.errors:
+        return "La session a expiré : rechargez la page et recommencez."
+    return " ; ".join(f"{form[name].label.text} : {errors[0]}" for name, errors in form.errors.items())
+
+
+def _listed(index, kind):
+    """A figure of the grid row, computed from the query's SQL aliases."""
+    return lambda view, context, model, name: format_figure(listed_figures(model)[index], kind)
 
 
 class ScenarioView(MaillageModelView):
     column_list = (
-        "name", "operator", "year_one", "total_with_overhead", "etp", "status", "updated_at",
+        "name", "operator", "year_one", "total_with_overhead", "etp", "coverage", "status",
+        "updated_at",
     )
     column_labels = {
         "year_one": "Total année 1", "total_with_overhead": "Total avec frais de gestion",
-        "etp": "ETP",
+        "etp": "ETP", "coverage": "Couverture (acquis)",
     }
     column_sortable_list = (
         "name", "operator", "status", "updated_at",
         ("year_one", SQL("year_one")), ("etp", SQL("etp")),
-        ("total_with_overhead", SQL("year_one")),
+        ("total_with_overhead", SQL("total_with_overhead")), ("coverage", SQL("coverage")),
     )
     column_searchable_list = ("name", "description")
     column_filters = (choice_filter(Scenario.operator), choice_filter(Scenario.status))
     column_default_sort = "name"
     column_formatters = {
-        "year_one": _figure(lambda s: format_euros(sql_money(s.year_one))),
-        "total_with_overhead": _figure(lambda s: format_euros(
-            sql_money(s.year_one) + overhead_amount(sql_money(s.year_one), s.effective_overhead_rate)
-        )),
-        "etp": _figure(lambda s: format_number(s.etp, 2)),
+        "year_one": _listed(0, MONEY),
+        "total_with_overhead": _listed(1, MONEY),
+        "coverage": _listed(2, PERCENT),
+        "etp": lambda view, context, model, name: format_figure(model.etp, "quantity"),
     }
     form_columns = (
-        "name", "description", "operator", "overhead_rate", "start_year", "duration_years",
-        "status",
+        "name", "description", "operator", "overhead_rate", "indexation_rate", "start_year",
+        "duration_years", "status",
     )
     inline_models = (CostLineInline(CostLine), FundingLineInline(FundingLine))
+    details_template = "scenario_details.html"
+    # Reading and exporting: every role; the other actions need an editor.
+    read_only_actions = ("compare",)
 
     def get_query(self):
         return scenarios_with_figures()
+
+    def is_action_allowed(self, name):
+        if name in self.read_only_actions:
+            return super(MaillageModelView, self).is_action_allowed(name)
+        return super().is_action_allowed(name)
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and "model" in kwargs:
+            comparison = ScenarioComparison([kwargs["model"]])
+            kwargs.update(comparison=comparison, totals=comparison.totals[0])
+            kwargs["action_form"] = self.action_form()
+        return super().render(template, **TEMPLATE_HELPERS, **kwargs)
+
+    def _back_to_list(self, message):
+        flash(message, "error")
+        return redirect(self.get_url(".index_view"))
+
+    # --- list actions -----------------------------------------------------
+    @action("compare", f"Comparer ({MIN_COMPARED} à {MAX_COMPARED} scénarios)")
+    def action_compare(self, ids):
+        return redirect(self.get_url(".compare_view", ids=",".join(ids)))
+
+    @action("duplicate", "Dupliquer", "Dupliquer les scénarios sélectionnés avec toutes leurs lignes ?")
+    def action_duplicate(self, ids):
+        copies = [duplicate_scenario(s) for s in Scenario.select().where(Scenario.id << ids)]
+        flash("Copie(s) créée(s) : " + ", ".join(f"« {c.name} »" for c in copies) + ".", "success")
+
+    @action("variant", "Créer une variante")
+    def action_variant(self, ids):
+        if len(ids) != 1:
+            return self._back_to_list("Pour créer une variante, sélectionnez un seul scénario.")
+        return redirect(self.get_url(".variant_view", id=ids[0]))
+
+    # --- comparison -------------------------------------------------------
+    def _comparison(self):
+        """The comparison asked for by ?ids=, or None after a French message."""
+        try:
+            return compare(request.args.get("ids", ""))
+        except ValidationError as error:
+            flash(f"Comparaison impossible. {error.describe()}", "error")
+            return None
+
+    @expose("/compare/")
+    def compare_view(self):
+        comparison = self._comparison()
+        if comparison is None:
+            return redirect(self.get_url(".index_view"))
+        for warning in comparison.warnings():
+            flash(warning, "warning")
+        ids = ",".join(str(s.id) for s in comparison.scenarios)
+        return self.render("scenario_compare.html", comparison=comparison, ids=ids)
+
+    @expose("/compare/xlsx/")
+    def compare_xlsx_view(self):
+        comparison = self._comparison()
+        if comparison is None:
+            return redirect(self.get_url(".index_view"))
+        output = io.BytesIO()
+        write_comparison_workbook(output, comparison, author=str(current_user))
+        output.seek(0)
+        return send_file(
+            output, mimetype=XLSX_MIMETYPE, as_attachment=True,
+            download_name=dated_filename("comparaison-scenarios"),
+        )
+
+    # --- variants ---------------------------------------------------------
+    @expose("/variant/", methods=("GET", "POST"))
+    def variant_view(self):
+        if not user_can_edit():
+            return self._back_to_list("Seul·e·s les éditeur·rice·s peuvent créer une variante.")
+        scenario = self.get_one(request.args.get("id"))
+        if scenario is None:
+            return self._back_to_list("Ce scénario n'existe pas (ou plus).")
+        form = VariantForm(request.form, name=f"{scenario.name} — variante")
+        form.line.choices = [("", "— aucune —")] + [
+            (str(line.id), f"{line.designation} ({format_figure(line.quantity, 'quantity')} ETP)")
+            for line in scenario.cost_lines.where(CostLine.unit == "ETP").order_by(CostLine.id)
+        ]
+        preview = None
+        if request.method == "POST" and form.validate():
+            try:
+                preview = VariantPreview(scenario, form.adjustments())
+            except ValidationError as error:
+                flash(f"Variante impossible. {error.describe()}", "error")
+            else:
+                if "confirm" in request.form:
+                    variant = preview.save()
+                    flash(f"Variante « {variant.name} » enregistrée ; "
+                          f"« {scenario.name} » est inchangé.", "success")
+                    return redirect(self.get_url(".details_view", id=variant.id))
+        elif request.method == "POST":
+            flash(f"Variante impossible. {_form_errors(form)}", "error")
+        return self.render("scenario_variant.html", scenario=scenario, form=form, preview=preview)
 
 
 class CostLineView(MaillageModelView):
