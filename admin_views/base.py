@@ -108,6 +108,10 @@ class MaillageModelView(ModelView):
         self.column_labels = {**labels, **dict(self.column_labels or {})}
         super().__init__(model, *args, **kwargs)
 
+    def search_placeholder(self):
+        names = [self.get_column_name(name) for name in self.column_searchable_list or ()]
+        return f"Rechercher : {', '.join(names)}" if names else "Rechercher"
+
     # --- access -----------------------------------------------------------
     def is_accessible(self):
         return current_user.is_authenticated and current_user.active
