@@ -55,7 +55,13 @@ class MaillageModelConverter(CustomModelConverter):
         # Codes (SIRET, code postal…) are typed with spaces, then normalised and
         # checked by the model: no raw length limit on them.
         name, unbound_field = super().convert(model, field, field_args)
-        if getattr(field, "max_length", 255) < 255 and unbound_field is not None:
+        if unbound_field is None:
+            return name, unbound_field
+        if field_args and "validators" in field_args:
+            # Validators a view gives replace wtf-peewee's "required" guess
+            # (a cost line's amount may be computed from quantity × unit cost).
+            unbound_field.kwargs["validators"] = list(field_args["validators"])
+        elif getattr(field, "max_length", 255) < 255:
             unbound_field.kwargs["validators"] = [
                 v for v in unbound_field.kwargs.get("validators", []) if not isinstance(v, Length)
             ]

@@ -1,0 +1,105 @@
+"""A real Chromium drives a real server: login, forms with their scripts, inline rows."""
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from models import CostLine, Scenario, Structure, database
+from tests.conftest import PASSWORD
+from tests.helpers import make_scenario
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture
+def server(app):
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+
+
+@pytest.fixture
+def chrome():
+    if not (CHROMIUM and CHROMEDRIVER):
+        message = "Chromium and chromedriver are needed (apt-get install chromium chromium-driver)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--window-size=1400,1000", "--disable-background-networking", "--no-first-run",
+        "--disable-component-update", "--disable-sync",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=webdriver.ChromeService(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def log_in(chrome, server, email="editor@test.fr"):
+    from selenium.webdriver.common.by import By
+
+    chrome.get(f"{server}/admin/structure/")
+    assert "/login" in chrome.current_url
+    chrome.find_element(By.NAME, "email").send_keys(email)
+    chrome.find_element(By.NAME, "password").send_keys(PASSWORD)
+    chrome.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    assert chrome.current_url.endswith("/admin/structure/")
+
+
+def save_and_wait(chrome):
+    """Submit the form and wait for the next page's success message."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    chrome.find_element(By.CSS_SELECTOR, "input[type=submit].btn-primary").click()
+    WebDriverWait(chrome, 10).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, ".alert-success"))
+    )
+    return chrome.page_source
+
+
+def test_create_a_structure_in_the_browser(chrome, server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    log_in(chrome, server)
+    chrome.get(f"{server}/admin/structure/new/")
+    chrome.find_element(By.ID, "nom").send_keys("CIDFF de la Vienne")
+    Select(chrome.find_element(By.ID, "typologie")).select_by_value("CIDFF")
+    chrome.find_element(By.ID, "telephone").send_keys("05 49 88 00 00")
+    chrome.find_element(By.ID, "siret").send_keys("356 000 000 00048")
+    page = save_and_wait(chrome)
+    assert "CIDFF de la Vienne" in page and "05 49 88 00 00" in page
+    with database.connection_context():
+        assert Structure.get(Structure.nom == "CIDFF de la Vienne").telephone == "+33549880000"
+
+
+def test_add_a_cost_line_with_the_inline_button(chrome, server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    scenario = make_scenario("Essai navigateur")
+    log_in(chrome, server)
+    chrome.get(f"{server}/admin/scenario/edit/?id={scenario.id}")
+    chrome.find_element(By.CSS_SELECTOR, "#cost_lines-button").click()
+    Select(chrome.find_element(By.ID, "cost_lines-0-category")).select_by_value("Personnel")
+    chrome.find_element(By.ID, "cost_lines-0-designation").send_keys("Coordinateur·trice")
+    chrome.find_element(By.ID, "cost_lines-0-quantity").send_keys("1")
+    Select(chrome.find_element(By.ID, "cost_lines-0-unit")).select_by_value("ETP")
+    chrome.find_element(By.ID, "cost_lines-0-unit_cost").send_keys("36 000,00")
+    assert "36 000,00 €" in save_and_wait(chrome)
+    with database.connection_context():
+        line = CostLine.get(CostLine.scenario == Scenario.get(Scenario.name == "Essai navigateur"))
+    assert str(line.amount) == "36000.00"
