@@ -15,6 +15,7 @@ from admin_views import init_admin
 from admin_views.auth import blueprint as auth_blueprint, login_manager
 from models import Structure, User, database, open_database
 from models.db import DEFAULT_DATABASE_URL
+from models.committee import generate_pack, resolve_filters
 from models.importer import ImportFileError, apply_import, plan_import
 from models.budget import compare
 from models.scenario_workbook import write_comparison_workbook
@@ -145,6 +146,23 @@ def register_commands(app):
                 click.echo("Import enregistré.")
         except ImportFileError as error:
             raise click.ClickException(f"Rien n'a été enregistré. {error}")
+
+    @app.cli.command("export-committee")
+    @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--territory", type=int, default=None, help="Numéro du territoire (tous par défaut).")
+    @click.option("--scenarios", default="", help="Numéros des scénarios à comparer, séparés par des virgules.")
+    @click.option("--author", default=lambda: os.environ.get("USER") or "Maillage")
+    def export_committee(output, territory, scenarios, author):
+        """Génère et archive le dossier du comité (XLSX)."""
+        try:
+            ids = [int(i) for i in scenarios.split(",") if i.strip()]
+            pack = generate_pack(resolve_filters(territory, ids), author=author)
+        except ValueError:
+            raise click.ClickException("Les scénarios sont des numéros séparés par des virgules.")
+        except ValidationError as error:
+            raise click.ClickException(f"Aucun dossier généré. {error.describe()}")
+        output.write_bytes(bytes(pack.content))
+        click.echo(f"Dossier écrit : {output} (archivé n° {pack.id}, SHA-256 {pack.sha256}).")
 
     @app.cli.command("export-scenarios")
     @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))

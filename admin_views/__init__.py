@@ -14,6 +14,7 @@ from models.directory import is_trained_expression, needs_review_condition
 
 from .budget import CostLineView, FundingLineView, ScenarioView
 from .directory import ReferentView, StructureView, TerritoryView
+from .exports import ExportsView
 from .imports import ImportView
 from .training import AttendanceView, TrainingView
 from .users import UserView
@@ -64,5 +65,6 @@ def init_admin(app):
     admin.add_view(ScenarioView(Scenario, name="Scénarios", category=budget))
     admin.add_view(CostLineView(CostLine, name="Lignes budgétaires", category=budget))
     admin.add_view(FundingLineView(FundingLine, name="Financements", category=budget))
+    admin.add_view(ExportsView(name="Exports", endpoint="exports", url="/admin/exports"))
     admin.add_view(UserView(User, name="Utilisateur·rice·s"))
     return admin

@@ -1,12 +1,26 @@
-"""XLSX download of a grid, exactly as the grid shows it (search, filters, sort)."""
+"""Downloads: a grid as XLSX (exactly as the grid shows it), and the exports
+page (committee pack and its archive, short directory, data·inclusion)."""
+import datetime
+import io
 import logging
 import tempfile
 
-from flask import abort, send_file
+from flask import (
+    Response, abort, flash, redirect, render_template, request, send_file, stream_with_context,
+    url_for,
+)
+from flask_admin import BaseView, expose
+from flask_admin.form import SecureForm
 from flask_login import current_user
 from markupsafe import Markup
+from wtforms import SelectField, SelectMultipleField
+from wtforms.validators import Optional
 
+from models import Scenario, Territory, ValidationError
+from models.committee import CommitteePack, archived_packs, generate_pack, resolve_filters
+from models.directory_export import data_inclusion_lines, short_directory, write_short_directory
 from models.grid_export import export_filename, grid_columns, write_grid
+from models.spreadsheets import dated_filename
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -77,3 +91,78 @@ def export_grid(view, export_type):
         output, mimetype=XLSX_MIMETYPE, as_attachment=True,
         download_name=export_filename(view.name),
     )
+
+
+class PackForm(SecureForm):
+    territory = SelectField("Territoire", coerce=str, validators=[Optional()])
+    scenarios = SelectMultipleField("Scénarios à comparer (2 à 6, facultatif)", coerce=str,
+                                    validators=[Optional()])
+
+    def fill_choices(self):
+        self.territory.choices = [("", "Tous les territoires")] + [
+            (str(t.id), t.name) for t in Territory.select().order_by(Territory.name)
+        ]
+        self.scenarios.choices = [(str(s.id), s.name) for s in Scenario.select().order_by(Scenario.name)]
+        return self
+
+
+class ExportsView(BaseView):
+    """/admin/exports/: the committee pack and its archive, the short directory,
+    the data·inclusion file. Every logged-in user, viewers included."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.active
+
+    def inaccessible_callback(self, name, **kwargs):
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    def _page(self, form, status=200):
+        return self.render("exports.html", form=form, packs=archived_packs()), status
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        form = PackForm(request.form).fill_choices()
+        if request.method == "GET":
+            return self._page(form)
+        if not form.validate():
+            flash("Le formulaire a expiré ou contient une valeur inconnue : rechargez la page.", "error")
+            return self._page(form, 400)
+        try:
+            filters = resolve_filters(form.territory.data or None, [int(i) for i in form.scenarios.data])
+        except ValidationError as error:
+            flash(f"Aucun dossier généré. {error.describe()}", "error")
+            return self._page(form, 400)
+        pack = generate_pack(filters, author=current_user.email)
+        audit_log.info("Dossier du comité n° %d par %s : %s", pack.id, current_user.email, pack.filters)
+        return redirect(url_for(".download_pack", pack_id=pack.id))
+
+    @expose("/dossiers/<int:pack_id>/")
+    def download_pack(self, pack_id):
+        pack = CommitteePack.get_or_none(CommitteePack.id == pack_id)
+        if pack is None:
+            abort(404)
+        return send_file(io.BytesIO(bytes(pack.content)), mimetype=XLSX_MIMETYPE,
+                         as_attachment=True, download_name=pack.filename)
+
+    @expose("/annuaire-court.xlsx")
+    def short_directory_xlsx(self):
+        output = tempfile.TemporaryFile()
+        write_short_directory(output, author=current_user.email)
+        output.seek(0)
+        audit_log.info("Annuaire court (XLSX) par %s", current_user.email)
+        return send_file(output, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=dated_filename("annuaire-court"))
+
+    @expose("/annuaire-court/")
+    def short_directory_page(self):
+        return render_template("short_directory.html", pages=short_directory(),
+                               today=datetime.date.today())
+
+    @expose("/data-inclusion.jsonl")
+    def data_inclusion(self):
+        audit_log.info("Export data·inclusion par %s", current_user.email)
+        return Response(
+            stream_with_context(data_inclusion_lines()), mimetype="application/x-ndjson",
+            headers={"Content-Disposition":
+                     f"attachment; filename={dated_filename('structures-data-inclusion', 'jsonl')}"},
+        )

@@ -1,5 +1,6 @@
 """Maillage's headless data model: usable from Flask, the CLI or a plain script."""
 from .budget import CostLine, FundingLine, Scenario, ScenarioTotals, totals_for
+from .committee import CommitteePack
 from .db import BaseModel, database, open_database
 from .directory import Referent, Structure, Territory
 from .training import Attendance, Training
@@ -8,11 +9,11 @@ from .validation import ValidationError
 
 ALL_MODELS = [
     Territory, Structure, Referent, Training, Attendance,
-    Scenario, CostLine, FundingLine, User,
+    Scenario, CostLine, FundingLine, User, CommitteePack,
 ]
 
 __all__ = [
-    "ALL_MODELS", "Attendance", "BaseModel", "CostLine", "FundingLine", "Referent",
+    "ALL_MODELS", "Attendance", "BaseModel", "CommitteePack", "CostLine", "FundingLine", "Referent",
     "Scenario", "ScenarioTotals", "Structure", "Territory", "Training", "User",
     "ValidationError", "database", "open_database", "totals_for",
 ]

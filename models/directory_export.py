@@ -1,0 +1,101 @@
+"""The directory for outside use: the short one for front-line staff (main
+numbers, one page per territory) and the data·inclusion v1 export for DORA."""
+import json
+import re
+from collections import OrderedDict
+
+from data_inclusion.schema import v1 as data_inclusion
+from peewee import JOIN, fn
+
+from .directory import TYPOLOGY_LABELS, Structure, Territory
+from .formatting import format_phone
+from .spreadsheets import Column, Formats, open_workbook, set_properties, sheet_name, write_table
+
+NO_TERRITORY = "Sans territoire"
+DATA_INCLUSION_SOURCE = "maillage"
+OSM_DAYS = {"Mo": "Lu", "Tu": "Ma", "We": "Me", "Th": "Je", "Fr": "Ve", "Sa": "Sa", "Su": "Di",
+            "PH": "jours fériés", "off": "fermé"}
+OSM_DAY_RE = re.compile(r"\b(" + "|".join(OSM_DAYS) + r")\b")
+SHORT_COLUMNS = [
+    Column("Structure", "text", 38), Column("Service", "text", 30),
+    Column("Téléphone", "text", 16), Column("Horaires", "text", 30), Column("Commune", "text", 18),
+]
+
+
+def french_hours(opening_hours):
+    """'Mo-Fr 09:00-12:00' → 'Lu-Ve 09:00-12:00' (OpenStreetMap syntax, French days)."""
+    return OSM_DAY_RE.sub(lambda m: OSM_DAYS[m.group(1)], opening_hours or "")
+
+
+def short_directory():
+    """Territory name → rows (structure, service, phone, hours, commune) of the
+    active structures, territories in alphabetical order, one query."""
+    query = (
+        Structure.select(Structure, Territory)
+        .join(Territory, JOIN.LEFT_OUTER, on=Structure.territory == Territory.id, attr="territory")
+        .where(Structure.actif == True)  # noqa: E712
+        .order_by(fn.COALESCE(Territory.name, "~"), Structure.nom)
+    )
+    pages = OrderedDict()
+    for s in query.iterator():
+        territory = s.territory.name if s.territory_id else NO_TERRITORY
+        pages.setdefault(territory, []).append([
+            s.nom, TYPOLOGY_LABELS.get(s.typologie, s.typologie), format_phone(s.telephone),
+            french_hours(s.horaires_accueil), s.commune,
+        ])
+    return pages
+
+
+def write_short_directory(target, author=None):
+    """One printable sheet per territory: landscape, one page wide, header repeated."""
+    workbook = open_workbook(target, constant_memory=False)
+    formats = Formats(workbook)
+    set_properties(workbook, title="Maillage — annuaire court (numéros principaux)", author=author)
+    used = set()
+    for territory, rows in short_directory().items():
+        name = sheet_name(territory)
+        while name.lower() in used:  # two territories cut to the same 31 characters
+            name = sheet_name(f"{name[:27]} {len(used)}")
+        used.add(name.lower())
+        sheet = workbook.add_worksheet(name)
+        sheet.write_string(0, 0, f"Numéros principaux — {territory}", formats.title)
+        write_table(sheet, SHORT_COLUMNS, rows, formats, header_row=2)
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(2)
+        sheet.set_footer("&LMaillage — annuaire court&RPage &P / &N")
+    if not used:
+        sheet = workbook.add_worksheet("Annuaire")
+        sheet.write_string(0, 0, "Aucune structure active.", formats.title)
+    workbook.close()
+
+
+def data_inclusion_record(structure):
+    """One structure as a data·inclusion v1 Structure (validated by the schema)."""
+    return data_inclusion.Structure(
+        source=DATA_INCLUSION_SOURCE,
+        id=str(structure.id),
+        nom=structure.nom,
+        date_maj=structure.date_maj,
+        description=structure.description,
+        siret=structure.siret,
+        commune=structure.commune,
+        code_postal=structure.code_postal,
+        code_insee=structure.code_insee,
+        adresse=structure.adresse,
+        complement_adresse=structure.complement_adresse,
+        telephone=structure.telephone,
+        courriel=structure.courriel,
+        site_web=structure.site_web,
+        horaires_accueil=structure.horaires_accueil,
+        reseaux_porteurs=set(structure.reseaux_porteurs) or None,
+    )
+
+
+def data_inclusion_lines():
+    """JSON lines of the active structures, in the v1 field names; one query."""
+    query = Structure.select().where(Structure.actif == True).order_by(Structure.id)  # noqa: E712
+    for structure in query.iterator():
+        record = data_inclusion_record(structure)
+        yield json.dumps(record.model_dump(mode="json", exclude_none=True), ensure_ascii=False) + "\n"

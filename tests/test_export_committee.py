@@ -1,0 +1,127 @@
+"""Committee pack (archived), short directory, data·inclusion export."""
+import datetime
+import hashlib
+import io
+import json
+
+import openpyxl
+from data_inclusion.schema import v1 as data_inclusion
+
+from models import Attendance, CommitteePack, Scenario, Structure, Territory, Training, database
+from seeds.loader import load_seeds
+from tests.helpers import make_referent, make_structure, make_territory
+
+
+def _seeded_with_training():
+    with database.connection_context():
+        load_seeds()
+        structure = Structure.get(Structure.nom == "CIDFF de la Vienne")
+    referent = make_referent(structure, nom="Durand", telephone="05 49 88 04 37")
+    make_referent(structure, nom="Petit")
+    with database.connection_context():
+        training = Training.create(date=datetime.date(2026, 12, 3), theme="Repérage des violences",
+                                   half_days=2, territory=structure.territory)
+        Attendance.create(training=training, referent=referent, evaluation=5)
+    return structure
+
+
+def test_committee_pack_is_generated_archived_and_redownloadable(as_role):
+    _seeded_with_training()
+    with database.connection_context():
+        ids = [str(s.id) for s in Scenario.select().order_by(Scenario.id)[:2]]
+    viewer = as_role("viewer")
+    response = viewer.post("/admin/exports/", {"territory": "", "scenarios": ids})
+    assert response.status_code == 302
+    download = viewer.get(response.headers["Location"])
+    assert download.status_code == 200
+    assert "dossier-comite-" in download.headers["Content-Disposition"]
+    workbook = openpyxl.load_workbook(io.BytesIO(download.data))
+    assert workbook.sheetnames[:5] == [
+        "Couverture", "Structures par bassin de vie", "Référent·e·s", "Formations", "Présences"]
+    assert "Comparaison" in workbook.sheetnames
+    cover = {row[0]: row[1] for row in workbook["Couverture"].iter_rows(min_row=4, values_only=True)}
+    assert cover["Territoire"] == "Tous les territoires" and cover["Préparé par"] == "viewer@test.fr"
+    assert cover["dont formé·e·s"] == 1
+    referents = list(workbook["Référent·e·s"].iter_rows(values_only=True))
+    trained = {row[3]: row[8] for row in referents[1:]}
+    assert trained == {"Durand": "Oui", "Petit": "Non"}
+    assert referents[1][7] == "05 49 88 04 37"
+    trainings = workbook["Formations"]
+    assert trainings["H2"].value == 700 and trainings["G2"].value == 1
+    assert trainings["H3"].value == "=SUM(H2:H2)"
+    with database.connection_context():
+        pack = CommitteePack.get()
+        assert pack.author == "viewer@test.fr" and "scénarios" in pack.filters
+        assert pack.sha256 == hashlib.sha256(download.data).hexdigest()
+    page = viewer.get("/admin/exports/").data.decode()
+    assert pack.sha256 in page and pack.filename in page
+    assert viewer.get(f"/admin/exports/dossiers/{pack.id}/").data == download.data
+    assert viewer.get("/admin/exports/dossiers/999999/").status_code == 404
+
+
+def test_pack_filtered_by_territory_and_bad_choices(as_role):
+    structure = _seeded_with_training()
+    editor = as_role("editor")
+    territory_id = str(structure.territory_id)
+    response = editor.post("/admin/exports/", {"territory": territory_id})
+    workbook = openpyxl.load_workbook(io.BytesIO(editor.get(response.headers["Location"]).data))
+    names = {row[0] for row in workbook["Structures par bassin de vie"].iter_rows(min_row=2, values_only=True)}
+    assert names == {structure.territory.name}
+    assert "Comparaison" not in workbook.sheetnames
+    with database.connection_context():
+        one_scenario = str(Scenario.select().first().id)
+    refused = editor.post("/admin/exports/", {"scenarios": [one_scenario]})
+    assert refused.status_code == 400 and "Aucun dossier généré" in refused.data.decode()
+    assert editor.post("/admin/exports/", {"territory": "999999"}).status_code == 400
+    with database.connection_context():
+        assert CommitteePack.select().count() == 1
+
+
+def test_export_committee_command(app, tmp_path):
+    _seeded_with_training()
+    output = tmp_path / "comite.xlsx"
+    result = app.test_cli_runner().invoke(args=["export-committee", str(output), "--author", "coordination"])
+    assert result.exit_code == 0, result.output
+    workbook = openpyxl.load_workbook(output)
+    assert workbook.properties.creator == "coordination"
+    with database.connection_context():
+        assert CommitteePack.get().sha256 == hashlib.sha256(output.read_bytes()).hexdigest()
+    failed = app.test_cli_runner().invoke(args=["export-committee", str(output), "--scenarios", "1"])
+    assert failed.exit_code == 1 and "Aucun dossier généré" in failed.output
+
+
+def test_short_directory_xlsx_and_printable_page(as_role):
+    loudun = make_territory("Bassin de Loudun", kind="bassin_de_vie")
+    make_structure("CCAS de Loudun", commune="Loudun", territory=loudun,
+                   telephone="05 49 98 00 00", horaires_accueil="Mo-Fr 09:00-12:00")
+    make_structure("Fermée", actif=False, territory=loudun)
+    make_structure("Sans bassin", typologie="ASSO", telephone="3919")
+    viewer = as_role("viewer")
+    workbook = openpyxl.load_workbook(io.BytesIO(viewer.get("/admin/exports/annuaire-court.xlsx").data))
+    assert workbook.sheetnames == ["Bassin de Loudun", "Sans territoire"]
+    sheet = workbook["Bassin de Loudun"]
+    assert [c.value for c in sheet[4]] == [
+        "CCAS de Loudun", "Centre communal d'action sociale (CCAS)", "05 49 98 00 00",
+        "Lu-Ve 09:00-12:00", "Loudun"]
+    assert sheet.max_row == 4  # the inactive one is left out
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$3:$3"
+    page = viewer.get("/admin/exports/annuaire-court/").data.decode()
+    assert "Numéros principaux — Bassin de Loudun" in page and "3919" in page
+    assert "page-break-after" in page and "Fermée" not in page
+
+
+def test_data_inclusion_export_follows_the_v1_schema(as_role):
+    with database.connection_context():
+        load_seeds()
+        Structure.create(nom="CIDFF test", typologie="CIDFF", siret="73282932000074",
+                         courriel="contact@cidff.fr", site_web="cidff.fr", code_postal="86000",
+                         reseaux_porteurs=["cidff"] if "cidff" in dict(Structure.reseaux_porteurs.choices) else [])
+        active = Structure.select().where(Structure.actif == True).count()  # noqa: E712
+    response = as_role("viewer").get("/admin/exports/data-inclusion.jsonl")
+    assert response.status_code == 200
+    lines = response.data.decode().splitlines()
+    assert len(lines) == active
+    records = [data_inclusion.Structure.model_validate(json.loads(line)) for line in lines]
+    test = next(r for r in records if r.nom == "CIDFF test")
+    assert test.siret == "73282932000074" and str(test.site_web) == "https://cidff.fr/"
+    assert all(r.source == "maillage" for r in records)
