@@ -15,8 +15,8 @@ from wtforms.validators import Optional
 from models import CostLine, FundingLine, Scenario, ValidationError
 from models.budget import (
     COST_CATEGORIES, COUNT, FUNDING_STATUSES, MAX_COMPARED, MIN_COMPARED, MONEY, OPERATORS,
-    PERCENT, Adjustments, ScenarioComparison, VariantPreview, compare, duplicate_scenario,
-    listed_figures, scenarios_with_figures,
+    PERCENT, QUANTITY, Adjustments, ScenarioComparison, VariantPreview, compare,
+    duplicate_scenario, listed_figures, scenarios_with_figures,
 )
 from models.formatting import format_euros, format_number, format_percent
 from models.scenario_workbook import write_comparison_workbook
@@ -121,7 +121,7 @@ class ScenarioView(MaillageModelView):
         "year_one": _listed(0, MONEY),
         "total_with_overhead": _listed(1, MONEY),
         "coverage": _listed(2, PERCENT),
-        "etp": lambda view, context, model, name: format_figure(model.etp, "quantity"),
+        "etp": lambda view, context, model, name: format_figure(model.etp, QUANTITY),
     }
     form_columns = (
         "name", "description", "operator", "overhead_rate", "indexation_rate", "start_year",
@@ -209,7 +209,7 @@ class ScenarioView(MaillageModelView):
             return self._back_to_list("Ce scénario n'existe pas (ou plus).")
         form = VariantForm(request.form, name=f"{scenario.name} — variante")
         form.line.choices = [("", "— aucune —")] + [
-            (str(line.id), f"{line.designation} ({format_figure(line.quantity, 'quantity')} ETP)")
+            (str(line.id), f"{line.designation} ({format_figure(line.quantity, QUANTITY)} ETP)")
             for line in scenario.cost_lines.where(CostLine.unit == "ETP").order_by(CostLine.id)
         ]
         preview = None

@@ -167,14 +167,20 @@ class ScenarioSheet:
         condition = f',{self.funding_ranges[2]},"{status}"' if status else ""
         return f'=SUMIFS({self.funding_ranges[3]},{self.funding_ranges[0]},"{kind}"{condition})'
 
+    def _block_header(self, row, title, headers):
+        """A block's bold title on `row`, its (column, header) cells below; return that row."""
+        self.sheet.write_string(row, 0, title, self.formats.bold)
+        for col, text in headers:
+            self.sheet.write_string(row + 1, col, text, self.formats.header)
+        return row + 1
+
     def _write_funding(self, row):
         """Funding lines from `row`: Nature | Financeur | Statut | … | Montant."""
         sheet = self.sheet
-        sheet.write_string(row, 0, "Financements (montants annuels)", self.formats.bold)
-        header = row + 1
-        for col, text in ((0, "Nature"), (DESIGNATION, "Financeur"), (QUANTITY_COL, "Statut"),
-                          (AMOUNT, "Montant annuel")):
-            sheet.write_string(header, col, text, self.formats.header)
+        header = self._block_header(row, "Financements (montants annuels)", (
+            (0, "Nature"), (DESIGNATION, "Financeur"), (QUANTITY_COL, "Statut"),
+            (AMOUNT, "Montant annuel"),
+        ))
         row = header
         for line in self.totals.funding_lines:
             row += 1
@@ -193,11 +199,10 @@ class ScenarioSheet:
     def _write_years(self, row, totals_rows):
         """The projection: year 1 = recurring + one-off, then recurring indexed."""
         sheet = self.sheet
-        sheet.write_string(row, 0, "Projection pluriannuelle", self.formats.bold)
-        header = row + 1
-        for col, text in ((0, "Année"), (UNIT_COST, "Dépenses"), (AMOUNT, "Frais de gestion"),
-                          (ONE_OFF, "Total avec frais")):
-            sheet.write_string(header, col, text, self.formats.header)
+        header = self._block_header(row, "Projection pluriannuelle", (
+            (0, "Année"), (UNIT_COST, "Dépenses"), (AMOUNT, "Frais de gestion"),
+            (ONE_OFF, "Total avec frais"),
+        ))
         recurring = _abs(totals_rows["recurring"], AMOUNT)
         one_off = _abs(totals_rows["one_off"], AMOUNT)
         for year in self.totals.years:

@@ -199,3 +199,15 @@ def test_workbook_download_names_the_user(as_role, ids):
     workbook = openpyxl.load_workbook(io.BytesIO(response.data))
     assert workbook.properties.creator == "viewer@test.fr"
     assert workbook.sheetnames[0] == "Comparaison"
+
+
+def test_negative_amount_is_refused_in_the_form(as_role, ids):
+    browser = as_role("editor")
+    response = browser.post("/admin/costline/new/", {
+        "scenario": str(ids[SCENARIO_2]), "category": "Locaux", "designation": "Remise",
+        "amount": "-500",
+    })
+    assert response.status_code == 200
+    assert "Le montant ne peut pas être négatif." in text(response)
+    with database.connection_context():
+        assert totals_for(Scenario.get_by_id(ids[SCENARIO_2])).year_one == Decimal("95310.00")
