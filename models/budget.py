@@ -156,7 +156,6 @@ class FundingLine(BaseModel):
 
 
 ZERO = Decimal("0")
-FUNDING_STATUS_LABELS = dict(FUNDING_STATUSES)
 
 
 def overhead_amount(base, rate):
@@ -230,9 +229,6 @@ class ScenarioTotals:
     @property
     def total_with_overhead(self):
         return self.year_one + self.overhead
-
-    def categories_used(self):
-        return OrderedDict((c, a) for c, a in self.by_category.items() if a)
 
     @property
     def years(self):
