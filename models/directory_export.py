@@ -71,25 +71,20 @@ def write_short_directory(target, author=None):
     workbook.close()
 
 
+# data·inclusion v1 fields Maillage keeps under the same name and meaning.
+DATA_INCLUSION_FIELDS = (
+    "nom", "date_maj", "description", "siret", "commune", "code_postal", "code_insee",
+    "adresse", "complement_adresse", "telephone", "courriel", "site_web", "horaires_accueil",
+)
+
+
 def data_inclusion_record(structure):
     """One structure as a data·inclusion v1 Structure (validated by the schema)."""
     return data_inclusion.Structure(
         source=DATA_INCLUSION_SOURCE,
         id=str(structure.id),
-        nom=structure.nom,
-        date_maj=structure.date_maj,
-        description=structure.description,
-        siret=structure.siret,
-        commune=structure.commune,
-        code_postal=structure.code_postal,
-        code_insee=structure.code_insee,
-        adresse=structure.adresse,
-        complement_adresse=structure.complement_adresse,
-        telephone=structure.telephone,
-        courriel=structure.courriel,
-        site_web=structure.site_web,
-        horaires_accueil=structure.horaires_accueil,
         reseaux_porteurs=set(structure.reseaux_porteurs) or None,
+        **{name: getattr(structure, name) for name in DATA_INCLUSION_FIELDS},
     )
 
 

@@ -39,5 +39,8 @@ def format_phone(value):
     """'+33549000000' → '05 49 00 00 00'; short numbers stay as they are."""
     if not value or not value.startswith("+"):
         return value or ""
+    if value.startswith("+33") and len(value) == 12 and value[3:].isdigit():
+        national = "0" + value[3:]  # the common case, without parsing (exports of 100 000 rows)
+        return " ".join(national[i:i + 2] for i in range(0, 10, 2))
     number = phonenumbers.parse(value, "FR")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

@@ -56,25 +56,19 @@ def _mapped(getter, function):
     return value
 
 
+# Field class → cell kind, most specific first (MoneyField is a DecimalField…).
+FIELD_KINDS = (
+    (BooleanField, "bool"), (MoneyField, "euro"), (RateField, "percent"),
+    (QuantityField, "number"), (DecimalField, "number"), (FloatField, "number"),
+    (IntegerField, "integer"), (DateTimeField, "datetime"), (DateField, "date"),
+)
+
+
 def field_kind(field):
     """The cell kind of a model field (see spreadsheets.KIND_FORMATS)."""
     if isinstance(field, (SlugListField, PhoneField, ForeignKeyField)) or field.choices:
         return "text"
-    if isinstance(field, BooleanField):
-        return "bool"
-    if isinstance(field, MoneyField):
-        return "euro"
-    if isinstance(field, RateField):
-        return "percent"
-    if isinstance(field, (QuantityField, DecimalField, FloatField)):
-        return "number"
-    if isinstance(field, IntegerField):
-        return "integer"
-    if isinstance(field, DateTimeField):
-        return "datetime"
-    if isinstance(field, DateField):
-        return "date"
-    return "text"
+    return next((kind for cls, kind in FIELD_KINDS if isinstance(field, cls)), "text")
 
 
 def field_value(field):

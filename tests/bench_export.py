@@ -1,0 +1,185 @@
+"""Benchmark of the referent grid's XLSX export (not collected by pytest).
+
+    pip install -e '.[bench]'
+    python tests/bench_export.py --rows 100000
+
+Builds a throw-away SQLite database of N referents (with structures and
+territories), then measures in one run: our export (the real request through
+Flask), Flask-Admin's built-in tablib XLSX export of the same view, and a bare
+xlsxwriter constant_memory loop writing the same columns from the same SQL (the
+floor). Prints wall time, SQL queries and peak Python memory (tracemalloc, in a
+second pass so it does not slow the timed one), and the ratios.
+"""
+import argparse
+import datetime
+import os
+import re
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flask_login import login_user  # noqa: E402
+
+from app import create_app  # noqa: E402
+from models import Referent, Structure, Territory, User, database  # noqa: E402
+from models.directory import is_trained_expression  # noqa: E402
+from models.spreadsheets import open_workbook  # noqa: E402
+from models.users import create_or_reset_user  # noqa: E402
+
+PASSWORD = "mot-de-passe-du-banc"
+STRUCTURES_PER_TERRITORY = 50
+REFERENTS_PER_STRUCTURE = 20
+BATCH = 1000
+CSRF_RE = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def build_database(rows):
+    """Territories, structures and `rows` referents, inserted in bulk."""
+    structures = max(1, rows // REFERENTS_PER_STRUCTURE)
+    territories = max(1, structures // STRUCTURES_PER_TERRITORY)
+    today = datetime.date.today()
+    with database.atomic():
+        Territory.insert_many(
+            [{"name": f"Bassin {i}", "kind": "bassin_de_vie"} for i in range(territories)]
+        ).execute()
+        territory_ids = [t.id for t in Territory.select(Territory.id)]
+        for start in range(0, structures, BATCH):
+            Structure.insert_many([{
+                "nom": f"Structure {i}", "typologie": "CCAS", "commune": "Poitiers",
+                "telephone": "+33549000000", "territory": territory_ids[i % territories],
+                "accueille_du_public": True, "actif": True, "date_maj": today,
+            } for i in range(start, min(structures, start + BATCH))]).execute()
+        structure_ids = [s.id for s in Structure.select(Structure.id)]
+        for start in range(0, rows, BATCH):
+            Referent.insert_many([{
+                "civilite": "Mme", "prenom": "Claire", "nom": f"Martin {i}",
+                "fonction": "Travailleuse sociale", "structure": structure_ids[i % structures],
+                "role": "violences_precarite", "courriel": f"c.martin{i}@exemple.fr",
+                "telephone": "+33549000001", "actif": True, "date_maj": today,
+            } for i in range(start, min(rows, start + BATCH))]).execute()
+
+
+class QueryCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __enter__(self):
+        original = database.obj.execute_sql
+
+        def counting(sql, *args, **kwargs):
+            self.count += 1
+            return original(sql, *args, **kwargs)
+
+        database.obj.execute_sql = counting
+        return self
+
+    def __exit__(self, *exc):
+        del database.obj.execute_sql
+
+
+def ours(app, client):
+    response = client.get("/admin/referent/export/xlsx/", buffered=False)
+    assert response.status_code == 200, response.status_code
+    size = sum(len(chunk) for chunk in response.iter_encoded())  # streamed, as a server would
+    response.close()
+    return size
+
+
+def builtin(app, client):
+    """Flask-Admin's own tablib export of the same view and request."""
+    view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", "") == "referent")
+    with app.test_request_context("/admin/referent/export/xlsx/"):
+        login_user(User.get(User.email == "bench@exemple.fr"))
+        view.export_types = ["xlsx"]
+        view._export_columns = view.get_export_columns()
+        response = view._export_tablib("xlsx", "/admin/referent/")
+        return len(response.get_data())
+
+
+def bare(app, client):
+    """The floor: the same columns, one SQL query as tuples, xlsxwriter's write()."""
+    query = (
+        Referent.select(
+            Referent.nom, Referent.prenom, Referent.fonction, Structure.nom, Referent.role,
+            Referent.courriel, Referent.telephone, is_trained_expression(), Referent.actif,
+            Referent.date_maj, Referent.civilite, Referent.date_designation, Referent.notes,
+        ).join(Structure).order_by(Referent.nom).tuples()
+    )
+    with tempfile.TemporaryFile() as output:
+        workbook = open_workbook(output, constant_memory=True)
+        sheet = workbook.add_worksheet("Référent·e·s")
+        for row_index, row in enumerate(query.iterator(), start=1):
+            for col, value in enumerate(row):
+                if value is not None:
+                    sheet.write(row_index, col, value)
+        workbook.close()
+        return output.tell()
+
+
+def measure(function, app, client):
+    with QueryCounter() as queries:
+        start = time.perf_counter()
+        size = function(app, client)
+        elapsed = time.perf_counter() - start
+    return elapsed, queries.count, size
+
+
+def peak_memory(function, app, client):
+    tracemalloc.start()
+    try:
+        function(app, client)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def make_app(directory, rows):
+    app = create_app({
+        "INSTANCE_PATH": directory, "DATABASE_URL": f"sqlite:///{directory}/bench.db",
+        "SEED_ON_START": False,
+    })
+    with database.connection_context():
+        create_or_reset_user("bench@exemple.fr", PASSWORD, role="viewer")
+        build_database(rows)
+    client = app.test_client()
+    token = CSRF_RE.search(client.get("/login").data).group(1).decode()
+    client.post("/login", data={"email": "bench@exemple.fr", "password": PASSWORD, "csrf_token": token})
+    return app, client
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--skip-builtin", action="store_true", help="sans l'export tablib (lent)")
+    args = parser.parse_args()
+    os.environ.pop("MAILLAGE_ADMIN_EMAIL", None)
+    results = {}
+    with tempfile.TemporaryDirectory() as directory:
+        started = time.perf_counter()
+        app, client = make_app(directory, args.rows)
+        print(f"Base de {args.rows} référent·e·s construite en {time.perf_counter() - started:.1f} s")
+        runs = [("ours", ours), ("bare", bare)] + ([] if args.skip_builtin else [("builtin", builtin)])
+        for name, function in runs:
+            elapsed, queries, size = measure(function, app, client)
+            memory = peak_memory(function, app, client)
+            results[name] = (elapsed, queries, memory)
+            print(f"{name:8} {elapsed:8.2f} s  {queries:3d} requêtes SQL  "
+                  f"pic mémoire {memory / 1e6:8.1f} Mo  fichier {size / 1e6:6.1f} Mo")
+    with tempfile.TemporaryDirectory() as directory:
+        small_rows = max(1, args.rows // 10)
+        app, client = make_app(directory, small_rows)
+        small_memory = peak_memory(ours, app, client)
+        print(f"ours à {small_rows} lignes : pic mémoire {small_memory / 1e6:.1f} Mo")
+    ours_time, _, ours_memory = results["ours"]
+    print(f"ours / bare (temps)       : {ours_time / results['bare'][0]:.2f} (cible ≤ 1,25)")
+    if "builtin" in results:
+        print(f"builtin / ours (temps)    : {results['builtin'][0] / ours_time:.1f} (cible ≥ 6)")
+    print(f"mémoire {args.rows} / {small_rows} : {ours_memory / small_memory:.2f} (cible ≤ 1,2)")
+
+
+if __name__ == "__main__":
+    main()
