@@ -1,19 +1,26 @@
 """Column types used across the model."""
 from decimal import Decimal
 
-CENT = Decimal("0.01")
-
 from peewee import CharField, DecimalField, TextField
 
+CENT = Decimal("0.01")
 
-class MoneyField(DecimalField):
-    """Euros with cents, always a Decimal (never a float)."""
+
+class FixedDecimalField(DecimalField):
+    """A Decimal column whose precision is set by the subclass."""
+
+    max_digits = 12
+    decimal_places = 2
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_digits", 12)
-        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("max_digits", self.max_digits)
+        kwargs.setdefault("decimal_places", self.decimal_places)
         kwargs.setdefault("auto_round", True)
         super().__init__(*args, **kwargs)
+
+
+class MoneyField(FixedDecimalField):
+    """Euros with cents, always a Decimal (never a float)."""
 
     def python_value(self, value):
         # SQLite hands back 36000 for 36000.00: keep the cents.
@@ -21,24 +28,17 @@ class MoneyField(DecimalField):
         return value.quantize(CENT) if isinstance(value, Decimal) else value
 
 
-class RateField(DecimalField):
+class RateField(FixedDecimalField):
     """A percentage such as 15.00 (for 15 %)."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_digits", 5)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("auto_round", True)
-        super().__init__(*args, **kwargs)
+    max_digits = 5
 
 
-class QuantityField(DecimalField):
+class QuantityField(FixedDecimalField):
     """A quantity such as 1.5 ETP or 12 demi-journées."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_digits", 10)
-        kwargs.setdefault("decimal_places", 3)
-        kwargs.setdefault("auto_round", True)
-        super().__init__(*args, **kwargs)
+    max_digits = 10
+    decimal_places = 3
 
     def python_value(self, value):
         value = super().python_value(value)
