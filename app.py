@@ -70,6 +70,7 @@ def create_app(config=None):
     config = dict(config or {})
     instance_path = Path(config.pop("INSTANCE_PATH", app.instance_path))
     instance_path.mkdir(parents=True, exist_ok=True)
+    app.instance_path = str(instance_path)
     app.config.update(
         SECRET_KEY=_secret_key(instance_path),
         DATABASE_URL=_database_url(instance_path),

@@ -1,9 +1,7 @@
 """The documents' data: loaded once, with the figures the documents give."""
 from decimal import Decimal
 
-from click.testing import CliRunner
-
-from models import Scenario, Structure, Territory, database, totals_for
+from models import Scenario, Structure, Territory, User, database, totals_for
 from seeds.loader import load_seeds
 
 SCENARIO_2 = "Scénario 2 — coordination des acteurs locaux"
@@ -68,9 +66,15 @@ def test_seed_creates_no_person():
 
 
 def test_create_user_command(app):
-    result = CliRunner().invoke(
-        app.cli, ["create-user", "cli@ccas.fr", "--role", "editor", "--password", "un-long-secret"],
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["create-user", "cli@ccas.fr", "--role", "editor", "--password", "un-long-secret"],
     )
     assert result.exit_code == 0 and "cli@ccas.fr" in result.output
-    short = CliRunner().invoke(app.cli, ["create-user", "x@ccas.fr", "--password", "court"])
+    with database.connection_context():
+        created = User.get(User.email == "cli@ccas.fr")
+        assert created.role == "editor" and created.check_password("un-long-secret")
+    short = runner.invoke(args=["create-user", "x@ccas.fr", "--password", "court"])
     assert short.exit_code != 0 and "au moins 10 caractères" in short.output
+    with database.connection_context():
+        assert not User.select().where(User.email == "x@ccas.fr").exists()
