@@ -12,6 +12,7 @@ from markupsafe import Markup
 from peewee import JOIN, Field, Node
 
 from models import ValidationError, database
+from models.db import label_columns
 from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
 from models.formatting import (
     format_date, format_euros, format_number, format_percent, format_phone,
@@ -150,7 +151,7 @@ class MaillageModelView(ModelView):
             else:
                 on = foreign_key
             query = (
-                query.select_extend(target)
+                query.select_extend(*label_columns(target))
                 .switch(self.model)
                 .join(target, JOIN.LEFT_OUTER, on=on, attr=foreign_key.name)
             )

@@ -54,6 +54,7 @@ class Scenario(BaseModel):
         table_name = "scenario"
         verbose_name = "scénario"
         verbose_name_plural = "scénarios"
+        label_fields = ("name",)
         owned_backrefs = ("cost_lines", "funding_lines")
 
     def __str__(self):

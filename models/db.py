@@ -26,6 +26,14 @@ def open_database(url=DEFAULT_DATABASE_URL):
     return db
 
 
+def label_columns(model):
+    """The columns that name a record of `model` (a model or its alias)."""
+    names = model._meta.label_fields
+    if not names:
+        return [model]
+    return [getattr(model, name) for name in (model._meta.primary_key.name, *names)]
+
+
 def is_sqlite():
     return isinstance(database.obj, SqliteDatabase)
 
@@ -35,11 +43,14 @@ class BaseModel(Model):
 
     Meta.owned_backrefs names the children deleted with their parent (a
     scenario's lines); other required references block a delete.
+    Meta.label_fields names the fields `__str__` reads: a grid showing this
+    record beside another's fetches only those (see `label_columns`).
     """
 
     class Meta:
         database = database
         owned_backrefs = ()
+        label_fields = ()
 
     def clean(self):
         """Normalise fields and raise models.validation.ValidationError."""

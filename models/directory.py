@@ -99,6 +99,7 @@ class Territory(BaseModel):
         table_name = "territory"
         verbose_name = "territoire"
         verbose_name_plural = "territoires"
+        label_fields = ("name",)
 
     def __str__(self):
         return self.name
@@ -157,6 +158,7 @@ class Structure(BaseModel):
         table_name = "structure"
         verbose_name = "structure"
         verbose_name_plural = "structures"
+        label_fields = ("nom", "commune")
 
     def __str__(self):
         return f"{self.nom} ({self.commune})" if self.commune else self.nom
@@ -212,6 +214,7 @@ class Referent(BaseModel):
         table_name = "referent"
         verbose_name = "référent·e"
         verbose_name_plural = "référent·e·s"
+        label_fields = ("prenom", "nom")
 
     def __str__(self):
         return f"{self.prenom} {self.nom}"

@@ -8,6 +8,7 @@ import datetime
 import re
 from collections import namedtuple
 from decimal import Decimal
+from functools import partial
 
 import xlsxwriter
 
@@ -134,14 +135,11 @@ def write_value(sheet, row, col, value, cell_format=None):
 
 def cell_writer(kind, formats):
     """A fast `write(sheet, row, col, value)` for one column, chosen once per column."""
-    cell_format = formats.of(kind)
     if kind == "text":
-        return lambda sheet, row, col, value: write_text(sheet, row, col, value)
+        return write_text
     if kind == "bool":
-        return lambda sheet, row, col, value: (
-            None if value is None else sheet.write_string(row, col, "Oui" if value else "Non")
-        )
-    return lambda sheet, row, col, value: write_value(sheet, row, col, value, cell_format)
+        return write_value
+    return partial(write_value, cell_format=formats.of(kind))
 
 
 def column_width(column):

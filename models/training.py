@@ -35,6 +35,7 @@ class Training(BaseModel):
         table_name = "training"
         verbose_name = "formation"
         verbose_name_plural = "formations"
+        label_fields = ("theme", "date")
         owned_backrefs = ("attendances",)
 
     def __str__(self):

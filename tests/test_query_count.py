@@ -4,6 +4,7 @@ import logging
 import pytest
 
 from models import Attendance, CostLine, Referent, Scenario, Structure, Territory, Training, database
+from models.db import label_columns
 
 
 class QueryCounter(logging.Handler):
@@ -23,7 +24,8 @@ def build(rows):
         scenario = Scenario.create(name=f"Scénario {rows}")
         for index in range(rows):
             structure = Structure.create(
-                nom=f"Structure {index}", typologie="CCAS", territory=territory, parent=parent,
+                nom=f"Structure {index}", typologie="CCAS", commune="Poitiers", territory=territory,
+                parent=parent,
             )
             referent = Referent.create(prenom="Prénom", nom=f"Nom {index}", structure=structure)
             Attendance.create(training=training, referent=referent)
@@ -60,3 +62,25 @@ def test_list_queries_do_not_grow_with_rows(as_role, url):
     assert large == small, f"{url}: {small} queries for 10 rows, {large} for 500"
     assert small <= 6
     assert "Structure 1" in page or "Nom 1" in page or "L1" in page or "Bassin" in page or "Scénario" in page
+
+
+@pytest.mark.parametrize("model", [Territory, Structure, Referent, Training, Scenario])
+def test_a_record_fetched_by_its_label_columns_is_named_as_in_full(model):
+    """Grids fetch only Meta.label_fields of a joined record: its name must not change."""
+    build(3)
+    with database.connection_context():
+        for full in model.select():
+            partial = model.select(*label_columns(model)).where(model.id == full.id).get()
+            assert str(partial) == str(full)
+
+
+def test_grid_names_joined_records_in_full(as_role):
+    with database.connection_context():
+        territory = Territory.create(name="Bassin Nord", kind="bassin_de_vie")
+        structure = Structure.create(nom="CCAS", typologie="CCAS", commune="Châtellerault",
+                                     territory=territory)
+        Referent.create(prenom="Claire", nom="Martin", structure=structure)
+    _count, page = queries_for(as_role("viewer"), "/admin/referent/")
+    assert "CCAS (Châtellerault)" in page
+    _count, page = queries_for(as_role("viewer"), "/admin/structure/")
+    assert "Bassin Nord" in page
