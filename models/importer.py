@@ -409,23 +409,24 @@ def plan_import(kind, filename, data):
 
 
 def _plan_row(spec, plan, lookups, seen, line, cells, column_fields):
-    values, errors = {}, []
+    values, errors, unreadable = {}, [], set()
     for index, field_name in column_fields.items():
         value = cells[index] if index < len(cells) else None
         header = spec.headers[field_name]
         if isinstance(value, FormulaCell):
             errors.append(RowError(line, header, "Cette cellule contient une formule : "
                                    "saisissez la valeur elle-même."))
+            unreadable.add(field_name)
         elif _filled(value):
             try:
                 values[field_name] = field_value(spec, field_name, value, lookups)
             except ValueError as error:
                 errors.append(RowError(line, header, str(error)))
+                unreadable.add(field_name)
     if "structure_siret" in values:
         values["structure"] = values.pop("structure_siret")
-    if errors:
-        plan.errors.extend(errors)
-        return
+    if "structure_siret" in unreadable:
+        unreadable.add("structure")
     existing = _find_existing(spec, values, lookups)
     record = existing or spec.model()
     before = _snapshot(record) if existing else None
@@ -434,8 +435,13 @@ def _plan_row(spec, plan, lookups, seen, line, cells, column_fields):
     try:
         record.full_clean()
     except ValidationError as error:
-        for name, message in error.errors.items():
-            plan.errors.append(RowError(line, spec.headers.get(name, name), message))
+        # Every error of the line at once, not one per upload.
+        errors.extend(
+            RowError(line, spec.headers.get(name, name), message)
+            for name, message in error.errors.items() if name not in unreadable
+        )
+    if errors:
+        plan.errors.extend(errors)
         return
     identity = _identity(record)
     if identity in seen:

@@ -88,6 +88,19 @@ def test_errors_are_listed_with_line_column_and_nothing_is_written(as_role):
     assert _structures() == {}
 
 
+def test_every_error_of_a_line_is_listed_at_once(as_role):
+    page = _upload(as_role("editor"), _csv("Tout faux;BOULANGERIE;123;;AB600;Poitiers;abc;pas-mail;;")).data.decode()
+    for column, message in [
+        ("Typologie", "Typologie inconnue : « BOULANGERIE »"),
+        ("SIRET", "Ce SIRET n&#39;est pas valide"),
+        ("Code postal", "Le code postal doit comporter 5 chiffres."),
+        ("Téléphone", "Numéro de téléphone invalide"),
+        ("Courriel", "Adresse électronique invalide"),
+    ]:
+        assert f"<td>2</td><td>{column}</td><td>{message}" in page
+    assert _structures() == {}
+
+
 @pytest.mark.parametrize("encoding,separator", [("utf-8", ";"), ("cp1252", ";"), ("utf-8-sig", ",")])
 def test_csv_encodings_and_separators(as_role, encoding, separator):
     text = "Nom{0}Typologie{0}Commune\nMaison des Solidarités{0}MDS{0}Châtellerault\n".format(separator)
