@@ -3,6 +3,7 @@ from pathlib import Path
 
 from flask import redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.babel import domain as admin_babel_domain
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
@@ -43,12 +44,26 @@ class DashboardView(AdminIndexView):
         )
 
 
+def use_our_wording():
+    """Load our French catalogue after Flask-Admin's, so our wording wins.
+
+    With `Admin(translations_path=…)`, flask-babel merges the app's catalogue
+    *before* Flask-Admin's (Flask-Admin's strings win) and caches per locale
+    whichever set it loaded first; one fixed list of directories avoids both.
+    """
+    ours = str(Path(__file__).parent / "translations")
+    directories = admin_babel_domain._translation_directories
+    if ours not in directories:
+        admin_babel_domain._translation_directories = [*directories, ours]
+        admin_babel_domain.cache.clear()
+
+
 def init_admin(app):
+    use_our_wording()
     admin = Admin(
         app, name="Maillage",
         theme=Bootstrap4Theme(base_template="maillage_master.html", swatch="flatly", fluid=True),
         index_view=DashboardView(name="Tableau de bord", url="/admin"),
-        translations_path=str(Path(__file__).parent / "translations"),
     )
     directory, trainings, budget = "Répertoire", "Formations", "Budget"
     admin.add_view(StructureView(Structure, name="Structures", category=directory))

@@ -15,7 +15,7 @@ def test_login_then_dashboard_in_french(browser):
     response = browser.login("editor@test.fr")
     assert response.status_code == 302 and response.location == "/admin/"
     page = browser.get("/admin/structure/").get_data(as_text=True)
-    assert "Créer" in page and "Chercher" in page and "Ajouter un filtre" in page  # Flask-Admin's own French
+    assert "Créer" in page and "Rechercher" in page and "Ajouter un filtre" in page  # French, Flask-Admin's and ours
 
 
 def test_wrong_password_is_refused_in_french(browser):

@@ -27,12 +27,16 @@ def test_territory_crud(as_role):
     assert territory.departement == "86"
     list_page = browser.get("/admin/territory/").get_data(as_text=True)
     assert "RVC Châtellerault" in list_page and "Réseau (RVC)" in list_page
+    assert "La fiche a été créée." in list_page  # our wording over Flask-Admin's « objet »
+    edit_page = browser.get(f"/admin/territory/edit/?id={territory.id}").get_data(as_text=True)
+    assert "Modifier" in edit_page and "Enregistrer et continuer" in edit_page
     browser.post(f"/admin/territory/edit/?id={territory.id}", {
         "name": "RVC Châtellerault", "kind": "reseau", "departement": "86", "area_type": "rural",
     })
     assert saved(Territory, id=territory.id).area_type == "rural"
     browser.post("/admin/territory/delete/", {"id": territory.id}, form_url="/admin/territory/")
     assert saved(Territory, id=territory.id) is None
+    assert "La fiche a été supprimée." in browser.get("/admin/territory/").get_data(as_text=True)
 
 
 def test_structure_crud_with_french_inputs(as_role):
