@@ -1,11 +1,12 @@
 """The French Flask-Admin panel over Maillage's models."""
 from pathlib import Path
 
-from flask import redirect, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.babel import domain as admin_babel_domain
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
+from peewee import DataError
 
 from models import (
     Attendance, CostLine, FundingLine, Referent, Scenario, Structure, Territory, Training,
@@ -58,8 +59,16 @@ def use_our_wording():
         admin_babel_domain.cache.clear()
 
 
+def value_out_of_range(error):
+    """A number too big for the database (a crafted id, page or filter): the
+    request is refused, in French, before anything is written."""
+    return render_template("value_out_of_range.html"), 400
+
+
 def init_admin(app):
     use_our_wording()
+    app.register_error_handler(OverflowError, value_out_of_range)
+    app.register_error_handler(DataError, value_out_of_range)
     admin = Admin(
         app, name="Maillage",
         theme=Bootstrap4Theme(base_template="maillage_master.html", swatch="flatly", fluid=True),

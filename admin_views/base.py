@@ -13,6 +13,7 @@ from peewee import JOIN, Field, Node
 
 from models import ValidationError, database
 from models.db import label_columns
+from models.validation import parse_record_id
 from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
 from models.formatting import (
     format_date, format_euros, format_number, format_percent, format_phone,
@@ -163,6 +164,11 @@ class MaillageModelView(ModelView):
             return query  # already joined by get_query()
         return super()._handle_join(query, field, joins)
 
+    def _get_column_by_idx(self, idx):
+        # A crafted ?sort= on a column the grid does not sort keeps the default order.
+        column = super()._get_column_by_idx(idx)
+        return column if column and column[0] in self._sortable_columns else None
+
     def _sort_clause(self, query, joins, sort_field, sort_desc):
         # Computed columns (totals) sort on their SQL alias.
         if isinstance(sort_field, Node) and not isinstance(sort_field, Field):
@@ -170,9 +176,8 @@ class MaillageModelView(ModelView):
         return super()._sort_clause(query, joins, sort_field, sort_desc)
 
     def get_one(self, id):
-        try:
-            primary_key = int(id)
-        except (TypeError, ValueError):
+        primary_key = parse_record_id(id)
+        if primary_key is None:
             return None
         return self.model.get_or_none(self.model._meta.primary_key == primary_key)
 

@@ -21,6 +21,7 @@ from models.committee import CommitteePack, archived_packs, generate_pack, resol
 from models.directory_export import data_inclusion_lines, short_directory, write_short_directory
 from models.grid_export import export_filename, grid_columns, write_grid
 from models.spreadsheets import dated_filename
+from models.validation import parse_record_id
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -138,7 +139,7 @@ class ExportsView(BaseView):
 
     @expose("/dossiers/<int:pack_id>/")
     def download_pack(self, pack_id):
-        pack = CommitteePack.get_or_none(CommitteePack.id == pack_id)
+        pack = CommitteePack.get_or_none(CommitteePack.id == parse_record_id(pack_id))
         if pack is None:
             abort(404)
         return send_file(io.BytesIO(bytes(pack.content)), mimetype=XLSX_MIMETYPE,

@@ -76,6 +76,11 @@ class MaillageModelConverter(CustomModelConverter):
 
         return convert
 
+    def handle_date(self, model, field, **kwargs):
+        # The date picker writes 2026-03-10; a French user types 10/03/2026.
+        kwargs["format"] = ["%Y-%m-%d", "%d/%m/%Y"]
+        return super().handle_date(model, field, **kwargs)
+
     def handle_phone(self, model, field, **kwargs):
         return field.name, PhoneInputField(**kwargs)
 

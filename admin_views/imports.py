@@ -99,8 +99,11 @@ class ImportView(BaseView):
 
     @expose("/confirmer/", methods=("POST",))
     def confirm(self):
+        if not ConfirmForm(request.form).validate():
+            flash("Confirmation refusée (formulaire expiré) : rechargez la page.", "error")
+            return redirect(url_for(".index"))
         pending = session.pop(f"import-{self.kind}", None)
-        if not ConfirmForm(request.form).validate() or not pending:
+        if not pending:
             flash("Aucun import en attente : déposez à nouveau le fichier.", "error")
             return redirect(url_for(".index"))
         path = self._pending_path(pending["token"])

@@ -11,7 +11,9 @@ from peewee import (
 from .db import BaseModel
 from .fields import MoneyField, QuantityField, RateField
 from .formatting import format_number, to_cents
-from .validation import ValidationError, Validator, check_non_negative, check_rate
+from .validation import (
+    INTEGER_MAX, RECORD_ID_RE, ValidationError, Validator, check_non_negative, check_rate,
+)
 
 OPERATORS = [("collectivite", "Collectivité"), ("association", "Association")]
 ASSOCIATION_OVERHEAD_RATE = Decimal("15")
@@ -385,7 +387,7 @@ class ScenarioComparison:
 def parse_ids(text):
     """'1, 2,3' → [1, 2, 3]; a French ValidationError for anything else."""
     parts = [p.strip() for p in (text or "").split(",") if p.strip()]
-    if not all(p.isdigit() for p in parts):
+    if not all(RECORD_ID_RE.fullmatch(p) for p in parts):
         raise ValidationError({"ids": "Les identifiants de scénarios doivent être des nombres séparés par des virgules (exemple : 1,2)."})
     return list(OrderedDict.fromkeys(int(p) for p in parts))
 
@@ -396,7 +398,8 @@ def scenarios_to_compare(ids):
         raise ValidationError({"ids": f"Choisissez au moins {MIN_COMPARED} scénarios à comparer."})
     if len(ids) > MAX_COMPARED:
         raise ValidationError({"ids": f"On compare au plus {MAX_COMPARED} scénarios à la fois ({len(ids)} choisis)."})
-    found = {s.id: s for s in Scenario.select().where(Scenario.id << ids)}
+    possible = [i for i in ids if i <= INTEGER_MAX]
+    found = {s.id: s for s in Scenario.select().where(Scenario.id << possible)}
     missing = [str(i) for i in ids if i not in found]
     if missing:
         raise ValidationError({"ids": f"Scénario(s) introuvable(s) : n° {', '.join(missing)}."})
@@ -452,6 +455,7 @@ def duplicate_scenario(scenario):
 
 ETP_IN_TEXT_RE = re.compile(r"\d+(?:[,.]\d+)?\s*ETP")
 MIN_SCALE, MAX_SCALE = Decimal("-100"), Decimal("500")
+MAX_LINE_ETP = Decimal("1000")
 
 
 class Adjustments:
@@ -466,14 +470,17 @@ class Adjustments:
     def check(self, scenario):
         v = Validator()
         v.require("name", self.name, "Donnez un nom à la variante.")
-        if self.name and Scenario.select().where(Scenario.name == self.name).exists():
+        name_limit = Scenario.name.max_length
+        if len(self.name) > name_limit:
+            v.add("name", f"Le nom ne doit pas dépasser {name_limit} caractères.")
+        elif self.name and Scenario.select().where(Scenario.name == self.name).exists():
             v.add("name", f"Un scénario s'appelle déjà « {self.name} ».")
         etp_lines = {line.id for line in scenario.cost_lines if line.unit == "ETP"}
         for line_id, quantity in self.line_etp.items():
             if line_id not in etp_lines:
                 v.add("line", "Choisissez une ligne en ETP de ce scénario.")
-            elif quantity is None or quantity < 0:
-                v.add("etp", "Le nombre d'ETP doit être positif ou nul.")
+            elif quantity is None or not 0 <= quantity <= MAX_LINE_ETP:
+                v.add("etp", f"Le nombre d'ETP d'une ligne va de 0 à {format_number(MAX_LINE_ETP, 0)}.")
         for category, percent in self.category_percent.items():
             if category not in COST_CATEGORIES:
                 v.add("category", "Catégorie inconnue.")

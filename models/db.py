@@ -1,8 +1,11 @@
 """The database handle shared by every model, bound at start from a URL."""
-from peewee import DatabaseProxy, Model, SqliteDatabase
+from decimal import Decimal
+
+from peewee import DatabaseProxy, DecimalField, Model, SqliteDatabase
 from playhouse.db_url import connect
 
-from .validation import ValidationError
+from .formatting import format_number
+from .validation import INTEGER_MAX, ValidationError
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/maillage.db"
 
@@ -34,6 +37,20 @@ def label_columns(model):
     return [getattr(model, name) for name in (model._meta.primary_key.name, *names)]
 
 
+def column_limit_error(field, value):
+    """A French message when `value` does not fit the column of `field`, else None."""
+    max_length = getattr(field, "max_length", None)
+    if isinstance(value, str) and max_length and len(value) > max_length:
+        return f"{max_length} caractères au plus ({len(value)} saisis)."
+    if isinstance(value, Decimal) and isinstance(field, DecimalField) and field.max_digits:
+        limit = Decimal(10) ** (field.max_digits - field.decimal_places)
+        if not -limit < value < limit:
+            return f"Valeur trop grande (moins de {format_number(limit, 0)} attendu)."
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INTEGER_MAX:
+        return f"Nombre trop grand ({format_number(INTEGER_MAX, 0)} au plus)."
+    return None
+
+
 def is_sqlite():
     return isinstance(database.obj, SqliteDatabase)
 
@@ -57,11 +74,30 @@ class BaseModel(Model):
 
     def full_clean(self):
         try:
+            self._fill_defaults()
             self.clean()
+            self._check_column_limits()
             self._check_unique_fields()
         except ValidationError as error:
             error.model = type(self)
             raise
+
+    def _fill_defaults(self):
+        """An emptied required field takes its default (room cost → 0 €)."""
+        for field in type(self)._meta.sorted_fields:
+            if self.__data__.get(field.name) is None and not field.null and field.default is not None:
+                default = field.default() if callable(field.default) else field.default
+                setattr(self, field.name, default)
+
+    def _check_column_limits(self):
+        """What the database would refuse or truncate gets a French message instead."""
+        errors = {}
+        for field in type(self)._meta.sorted_fields:
+            message = column_limit_error(field, self.__data__.get(field.name))
+            if message:
+                errors[field.name] = message
+        if errors:
+            raise ValidationError(errors)
 
     def _check_unique_fields(self):
         model = type(self)

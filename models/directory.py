@@ -11,7 +11,7 @@ from .db import BaseModel
 from .fields import PhoneField, SlugListField
 from .validation import (
     Validator, clean_departement, clean_email, clean_insee_code, clean_phone,
-    clean_postal_code, clean_siret,
+    clean_postal_code, clean_siret, clean_url,
 )
 
 TERRITORY_KINDS = [
@@ -63,6 +63,8 @@ REFERENT_ROLES = [
     ("coordination", "Coordination"),
 ]
 REVIEW_AFTER_DAYS = 365
+STRUCTURE_NAME_LENGTH = (3, 150)
+DESCRIPTION_MIN_LENGTH = 5
 
 
 def needs_review(date_maj, today=None):
@@ -171,18 +173,22 @@ class Structure(BaseModel):
         v = Validator()
         self.nom = (self.nom or "").strip()
         v.require("nom", self.nom)
+        # data·inclusion v1's limits, so the shared directory always validates.
+        if self.nom and not STRUCTURE_NAME_LENGTH[0] <= len(self.nom) <= STRUCTURE_NAME_LENGTH[1]:
+            v.add("nom", "Le nom compte de {} à {} caractères.".format(*STRUCTURE_NAME_LENGTH))
+        self.description = (self.description or "").strip() or None
+        if self.description and len(self.description) < DESCRIPTION_MIN_LENGTH:
+            v.add("description", f"Au moins {DESCRIPTION_MIN_LENGTH} caractères, ou rien.")
         v.choice("typologie", self.typologie, TYPOLOGIES, "Typologie inconnue.")
         for field, cleaner in (
             ("siret", clean_siret), ("code_postal", clean_postal_code),
             ("code_insee", clean_insee_code), ("telephone", clean_phone),
-            ("courriel", clean_email),
+            ("courriel", clean_email), ("site_web", clean_url),
         ):
             value = getattr(self, field)
             if isinstance(value, str):
                 value = value.strip()
             setattr(self, field, v.check(field, cleaner, value) if value else None)
-        if self.site_web and not self.site_web.startswith(("http://", "https://")):
-            self.site_web = "https://" + self.site_web.strip()
         if self.places is not None and self.places < 0:
             v.add("places", "Le nombre de places ne peut pas être négatif.")
         if self.parent_id is not None and self.parent_id == self.id:

@@ -152,26 +152,34 @@ class FormulaCell(str):
     """The text of a cell that holds a formula: refused, never evaluated."""
 
 
+# What openpyxl raises on a damaged file, while opening it or reading its rows
+# (ParseError, broken XML, is a SyntaxError).
+DAMAGED_XLSX_ERRORS = (zipfile.BadZipFile, KeyError, IndexError, ValueError, OSError, SyntaxError)
+
+
 def _read_xlsx(data):
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        try:
+            return _xlsx_rows(workbook.worksheets[0])
+        finally:
+            workbook.close()
+    except DAMAGED_XLSX_ERRORS as error:
         raise ImportFileError(
             "Ce fichier Excel est illisible ou endommagé : ouvrez-le et enregistrez-le à "
             "nouveau au format .xlsx."
         ) from error
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for line, cells in enumerate(sheet.iter_rows(), start=1):
-            rows.append((line, [
-                FormulaCell(cell.value) if cell.data_type == "f" else cell.value for cell in cells
-            ]))
-            if line > MAX_IMPORT_ROWS + 1:
-                break
-        return rows
-    finally:
-        workbook.close()
+
+
+def _xlsx_rows(sheet):
+    rows = []
+    for line, cells in enumerate(sheet.iter_rows(), start=1):
+        rows.append((line, [
+            FormulaCell(cell.value) if cell.data_type == "f" else cell.value for cell in cells
+        ]))
+        if line > MAX_IMPORT_ROWS + 1:
+            break
+    return rows
 
 
 def _read_csv(data):

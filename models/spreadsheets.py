@@ -68,7 +68,8 @@ def open_workbook(target, constant_memory=True):
 def sheet_name(text):
     """A name Excel accepts: no []:*?/\\, at most 31 characters, never empty."""
     name = SHEET_NAME_FORBIDDEN.sub(" ", text or "").strip().strip("'")
-    return name[:SHEET_NAME_MAX] or "Feuille"
+    # Excel refuses a name that starts or ends with an apostrophe.
+    return name[:SHEET_NAME_MAX].rstrip().rstrip("'") or "Feuille"
 
 
 def set_properties(workbook, title, author=None, comments=None, custom=None):

@@ -1,6 +1,7 @@
 """Checks shared by the panel, the CLI and the importer. Messages are French."""
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from urllib.parse import urlsplit
 
 import phonenumbers
 from stdnum.fr import siret as stdnum_siret
@@ -24,6 +25,11 @@ class ValidationError(Exception):
         prefix = f"{self.model._meta.verbose_name.capitalize()} — " if self.model else ""
         return prefix + " ; ".join(parts)
 
+
+# PostgreSQL's `integer`, the narrowest of our databases: ids and counts stay below.
+INTEGER_MAX = 2**31 - 1
+RECORD_ID_RE = re.compile(r"[0-9]+")  # ASCII digits only: "²".isdigit() is True
+PLAIN_NUMBER_RE = re.compile(r"[-+]?[0-9]+(\.[0-9]*)?|[-+]?\.[0-9]+")
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 POSTAL_CODE_RE = re.compile(r"^\d{5}$")
@@ -50,6 +56,17 @@ def clean_email(value):
     if not EMAIL_RE.match(value):
         raise ValueError("Adresse électronique invalide (exemple : nom@structure.fr).")
     return value.lower()
+
+
+def clean_url(value):
+    """'www.cidff86.fr' → 'https://www.cidff86.fr'; a web address or a French error."""
+    value = (value or "").strip()
+    if not value.startswith(("http://", "https://")):
+        value = "https://" + value
+    host = urlsplit(value).hostname or ""
+    if re.search(r"\s", value) or "." not in host.strip("."):
+        raise ValueError("Adresse web invalide (exemple : https://www.structure.fr).")
+    return value
 
 
 def clean_phone(value):
@@ -87,6 +104,14 @@ def clean_departement(value):
     return value
 
 
+def parse_record_id(text):
+    """'12' → 12; None for anything that cannot be the id of a record."""
+    text = str(text if text is not None else "").strip()
+    if not RECORD_ID_RE.fullmatch(text) or int(text) > INTEGER_MAX:
+        return None
+    return int(text)
+
+
 def parse_decimal(value):
     """Read '26 400,50', '26400.50', '26 400,50 €' or a number as a Decimal."""
     if isinstance(value, Decimal):
@@ -97,13 +122,10 @@ def parse_decimal(value):
     text = text.replace(" ", "").replace("€", "").replace("%", "")
     if "," in text:
         text = text.replace(".", "").replace(",", ".")
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
+    # Plain ASCII digits only: Decimal() would also take "1_000", "1e30" or "١٢".
+    if not PLAIN_NUMBER_RE.fullmatch(text):
         raise ValueError("Montant invalide (exemple : 26 400,50).")
-    if not number.is_finite():
-        raise ValueError("Montant invalide (exemple : 26 400,50).")
-    return number
+    return Decimal(text)
 
 
 def check_non_negative(value, message="Le montant ne peut pas être négatif."):

@@ -163,6 +163,9 @@ def test_variant_preview_then_confirm(as_role, ids):
     ({"line": "", "operator": "", "etp": ""}, "Indiquez au moins un changement"),
     ({"category": "Locaux", "percent": "900"}, "de −100 % à +500 %"),
     ({"name": SCENARIO_2}, "Un scénario s'appelle déjà"),
+    ({"etp": "1000000000000"}, "Le nombre d'ETP d'une ligne va de 0 à 1 000."),
+    ({"etp": "1e30"}, "Nouveau nombre d'ETP : Montant invalide"),
+    ({"name": "V" * 300}, "Le nom ne doit pas dépasser 255 caractères."),
 ])
 def test_variant_bad_input(as_role, ids, changes, message):
     browser = as_role("editor")

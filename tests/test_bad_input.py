@@ -1,0 +1,158 @@
+"""Crafted or careless input gets a French message and leaves the data as it was."""
+import io
+import zipfile
+
+import openpyxl
+import pytest
+
+from models import CostLine, Scenario, Structure, Training, database
+from tests.conftest import page_messages
+from tests.helpers import make_scenario, make_structure, make_territory
+
+HUGE = "9" * 30
+
+
+@pytest.mark.parametrize("url", [
+    f"/admin/structure/details/?id={HUGE}", f"/admin/referent/edit/?id={HUGE}",
+    f"/admin/scenario/variant/?id={HUGE}", "/admin/scenario/details/?id=%C2%B2",
+])
+def test_impossible_ids_are_missing_records(as_role, url):
+    response = as_role("editor").get(url, follow_redirects=True)
+    assert response.status_code == 200
+    assert any("n'existe pas" in message for message in page_messages(response))
+
+
+@pytest.mark.parametrize("url", [
+    f"/admin/structure/?page={HUGE}", f"/admin/costline/?flt0_0={HUGE}",
+    f"/admin/costline/export/xlsx/?flt0_0={HUGE}",
+])
+def test_numbers_too_big_for_the_database_get_a_french_page(as_role, url):
+    response = as_role("viewer").get(url)
+    assert response.status_code == 400
+    assert "Valeur hors limites" in response.get_data(as_text=True)
+
+
+def test_archived_pack_with_an_impossible_number_is_not_found(as_role):
+    assert as_role("viewer").get(f"/admin/exports/dossiers/{HUGE}/").status_code == 404
+
+
+@pytest.mark.parametrize("ids, message", [
+    (f"1,{HUGE}", "introuvable"), ("%C2%B2,1", "nombres séparés par des virgules"),
+])
+def test_comparison_of_impossible_ids(as_role, ids, message):
+    scenario = make_scenario()
+    response = as_role("viewer").get(f"/admin/scenario/compare/?ids={scenario.id},{ids}",
+                                      follow_redirects=True)
+    assert response.status_code == 200
+    assert any(message in m for m in page_messages(response))
+
+
+@pytest.mark.parametrize("url", ["/admin/training/?sort=6", "/admin/referent/?sort=7",
+                                 "/admin/referent/export/xlsx/?sort=7"])
+def test_sorting_on_a_column_the_grid_does_not_sort_keeps_the_default_order(as_role, url):
+    assert as_role("viewer").get(url).status_code == 200
+
+
+def test_apostrophe_cut_at_the_end_of_a_sheet_name(as_role):
+    first = make_scenario(name="Scénario 2 avec 1 renfort d'accueil")
+    second = make_scenario(name="Autre")
+    response = as_role("viewer").get(f"/admin/scenario/compare/xlsx/?ids={first.id},{second.id}")
+    assert response.status_code == 200
+    names = openpyxl.load_workbook(io.BytesIO(response.data)).sheetnames
+    assert "1. Scénario 2 avec 1 renfort d" in names  # 31 characters, no apostrophe last
+
+
+@pytest.mark.parametrize("amount, message", [
+    ("100000000000000000000", "Valeur trop grande"),
+    ("12345678901234567,89", "Valeur trop grande"),
+    ("1_000", "Montant invalide"),
+    ("1e20", "Montant invalide"),
+])
+def test_amounts_the_column_cannot_hold_are_refused(as_role, amount, message):
+    scenario = make_scenario()
+    response = as_role("editor").post("/admin/costline/new/", {
+        "scenario": scenario.id, "category": "Locaux", "designation": "Loyer", "amount": amount,
+    })
+    assert response.status_code == 200
+    assert any(message in m for m in page_messages(response)), page_messages(response)
+    with database.connection_context():
+        assert CostLine.select().count() == 0
+
+
+def test_an_emptied_required_amount_takes_its_default(as_role):
+    response = as_role("editor").post("/admin/training/new/", {
+        "date": "10/03/2026", "theme": "Repérer les violences", "half_days": "2",
+        "cost_per_half_day": "", "room_cost": "",
+    })
+    assert response.status_code == 302, page_messages(response)
+    with database.connection_context():
+        training = Training.get(Training.theme == "Repérer les violences")
+        assert str(training.date) == "2026-03-10"  # typed the French way
+        assert training.room_cost == 0 and training.cost_per_half_day == 350
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"nom": "D"}, "Le nom compte de 3 à 150 caractères."),
+    ({"site_web": "pas une url"}, "Adresse web invalide"),
+    ({"places": HUGE}, "Nombre trop grand"),
+])
+def test_structures_the_shared_directory_would_refuse_are_refused(as_role, fields, message):
+    data = {"nom": "CCAS de Loudun", "typologie": "CCAS", **fields}
+    response = as_role("editor").post("/admin/structure/new/", data)
+    assert response.status_code == 200
+    assert any(message in m for m in page_messages(response)), page_messages(response)
+    with database.connection_context():
+        assert Structure.select().count() == 0
+
+
+def test_data_inclusion_export_leaves_out_a_record_saved_before_the_rules(as_role):
+    make_structure(nom="CCAS de Poitiers")
+    with database.connection_context():
+        # as an older version could have saved it: straight into the table
+        Structure.insert(nom="D", typologie="CCAS", actif=True).execute()
+    response = as_role("viewer").get("/admin/exports/data-inclusion.jsonl")
+    lines = response.get_data(as_text=True).splitlines()
+    assert response.status_code == 200 and len(lines) == 1 and "CCAS de Poitiers" in lines[0]
+
+
+def _damaged_xlsx(sheet_xml):
+    workbook = openpyxl.Workbook()
+    good = io.BytesIO()
+    workbook.save(good)
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = sheet_xml if item.filename == "xl/worksheets/sheet1.xml" else source.read(item)
+            target.writestr(item, data)
+    return damaged.getvalue()
+
+
+def test_damaged_workbook_import_gets_a_french_message(as_role):
+    response = as_role("editor").post(
+        "/admin/structure/import/", {"file": (io.BytesIO(_damaged_xlsx(b"<not xml")), "p.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code in (200, 400)
+    assert "illisible ou endommagé" in response.get_data(as_text=True)
+
+
+def test_import_with_a_number_too_big_is_an_error_of_the_preview(as_role):
+    csv = f"Nom;Typologie;Places\nLieu de vie;CCAS;{HUGE}\n".encode()
+    page = as_role("editor").post(
+        "/admin/structure/import/", {"file": (io.BytesIO(csv), "p.csv")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "1 erreur(s)" in page and "Nombre trop grand" in page and "Confirmer" not in page
+
+
+def test_confirm_without_token_keeps_the_pending_import(as_role):
+    editor = as_role("editor")
+    csv = "Nom;Typologie\nCIDFF de la Vienne;CIDFF\n".encode()
+    editor.post("/admin/structure/import/", {"file": (io.BytesIO(csv), "p.csv")},
+                content_type="multipart/form-data")
+    refused = editor.client.post("/admin/structure/import/confirmer/", data={},
+                                 follow_redirects=True)
+    assert "Confirmation refusée" in refused.get_data(as_text=True)
+    editor.post("/admin/structure/import/confirmer/", {}, form_url="/admin/structure/import/")
+    with database.connection_context():
+        assert Structure.select().where(Structure.nom == "CIDFF de la Vienne").exists()
