@@ -69,7 +69,8 @@ def resolve_filters(territory_id=None, scenario_ids=()):
         territory = Territory.get_or_none(Territory.id == territory_id)
         if territory is None:
             raise ValidationError({"territory": "Territoire introuvable."})
-    scenarios = scenarios_to_compare(list(scenario_ids)) if scenario_ids else []
+    scenario_ids = list(dict.fromkeys(scenario_ids))  # a scenario is compared once
+    scenarios = scenarios_to_compare(scenario_ids) if scenario_ids else []
     return PackFilters(territory, scenarios)
 
 

@@ -28,6 +28,8 @@ from .validation import ValidationError, clean_siret
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 10_000
+# A compressed workbook can hold a cell of 60 MB in 66 KB: cells stay readable.
+MAX_CELL_LENGTH = 10_000
 CSV_ENCODINGS = ("utf-8-sig", "cp1252")
 XLSX_MAGIC = b"PK\x03\x04"
 TRUE_WORDS = {"oui", "o", "vrai", "x", "1", "yes", "true"}
@@ -424,6 +426,10 @@ def _plan_row(spec, plan, lookups, seen, line, cells, column_fields):
         if isinstance(value, FormulaCell):
             errors.append(RowError(line, header, "Cette cellule contient une formule : "
                                    "saisissez la valeur elle-même."))
+            unreadable.add(field_name)
+        elif isinstance(value, str) and len(value) > MAX_CELL_LENGTH:
+            errors.append(RowError(line, header, f"Cellule trop longue ({MAX_CELL_LENGTH} "
+                                   "caractères au plus)."))
             unreadable.add(field_name)
         elif _filled(value):
             try:

@@ -5,9 +5,10 @@ import zipfile
 import openpyxl
 import pytest
 
-from models import CostLine, Scenario, Structure, Training, database
+from models import CostLine, Structure, Training, ValidationError, database
+from models.committee import resolve_filters
 from tests.conftest import page_messages
-from tests.helpers import make_scenario, make_structure, make_territory
+from tests.helpers import make_scenario, make_structure
 
 HUGE = "9" * 30
 
@@ -156,3 +157,18 @@ def test_confirm_without_token_keeps_the_pending_import(as_role):
     editor.post("/admin/structure/import/confirmer/", {}, form_url="/admin/structure/import/")
     with database.connection_context():
         assert Structure.select().where(Structure.nom == "CIDFF de la Vienne").exists()
+
+
+def test_an_oversized_cell_is_an_error_of_the_preview(as_role):
+    csv = ("Nom;Typologie;Notes\nLieu de vie;CCAS;" + "x" * 20_000 + "\n").encode()
+    page = as_role("editor").post(
+        "/admin/structure/import/", {"file": (io.BytesIO(csv), "p.csv")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "Cellule trop longue" in page and "x" * 20_000 not in page
+
+
+def test_a_scenario_is_not_compared_with_itself_in_the_committee_pack(app):
+    scenario = make_scenario()
+    with database.connection_context(), pytest.raises(ValidationError, match="au moins 2"):
+        resolve_filters(None, [scenario.id, scenario.id])

@@ -7,7 +7,7 @@ import json
 import openpyxl
 from data_inclusion.schema import v1 as data_inclusion
 
-from models import Attendance, CommitteePack, Scenario, Structure, Territory, Training, database
+from models import Attendance, CommitteePack, Scenario, Structure, Training, database
 from seeds.loader import load_seeds
 from tests.helpers import make_referent, make_structure, make_territory
 

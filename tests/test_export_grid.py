@@ -6,8 +6,6 @@ import re
 import zipfile
 
 import openpyxl
-import pytest
-from peewee import SQL
 
 from models import Attendance, Referent, Structure, Training, database
 from seeds.loader import load_seeds
