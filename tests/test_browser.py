@@ -4,6 +4,10 @@ import shutil
 import threading
 
 import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 from werkzeug.serving import make_server
 
 from models import CostLine, Scenario, Structure, database
@@ -30,8 +34,6 @@ def chrome():
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    from selenium import webdriver
-
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in (
@@ -47,22 +49,17 @@ def chrome():
 
 
 def log_in(chrome, server, email="editor@test.fr"):
-    from selenium.webdriver.common.by import By
-
     chrome.get(f"{server}/admin/structure/")
     assert "/login" in chrome.current_url
     chrome.find_element(By.NAME, "email").send_keys(email)
     chrome.find_element(By.NAME, "password").send_keys(PASSWORD)
     chrome.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    assert chrome.current_url.endswith("/admin/structure/")
+    # The click returns before the redirect has loaded: wait for the page it leads to.
+    WebDriverWait(chrome, 10).until(expected_conditions.url_to_be(f"{server}/admin/structure/"))
 
 
 def save_and_wait(chrome):
     """Submit the form and wait for the next page's success message."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
-
     chrome.find_element(By.CSS_SELECTOR, "input[type=submit].btn-primary").click()
     WebDriverWait(chrome, 10).until(
         expected_conditions.presence_of_element_located((By.CSS_SELECTOR, ".alert-success"))
@@ -71,9 +68,6 @@ def save_and_wait(chrome):
 
 
 def test_create_a_structure_in_the_browser(chrome, server):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
-
     log_in(chrome, server)
     chrome.get(f"{server}/admin/structure/new/")
     chrome.find_element(By.ID, "nom").send_keys("CIDFF de la Vienne")
@@ -87,9 +81,6 @@ def test_create_a_structure_in_the_browser(chrome, server):
 
 
 def test_add_a_cost_line_with_the_inline_button(chrome, server):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
-
     scenario = make_scenario("Essai navigateur")
     log_in(chrome, server)
     chrome.get(f"{server}/admin/scenario/edit/?id={scenario.id}")
