@@ -60,11 +60,29 @@ def login():
     return render_template("login.html", form=form, next_page=next_page), status
 
 
+class LogoutForm(SecureForm):
+    """Only its CSRF token: a link or an image on another site cannot log a user out."""
+
+
+@blueprint.app_context_processor
+def logout_form():
+    return {"logout_form": LogoutForm}
+
+
 @blueprint.route("/logout", methods=["GET", "POST"])
 def logout():
-    logout_user()
-    flash("Vous êtes déconnecté·e.", "info")
-    return redirect(url_for("auth.login"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    form = LogoutForm(request.form)
+    if request.method == "POST" and form.validate():
+        logout_user()
+        flash("Vous êtes déconnecté·e.", "info")
+        return redirect(url_for("auth.login"))
+    status = 200
+    if request.method == "POST":
+        flash("La session a expiré : confirmez de nouveau la déconnexion.", "error")
+        status = 400
+    return render_template("logout.html", form=form), status
 
 
 @blueprint.route("/")

@@ -70,6 +70,9 @@ class Browser:
     def login(self, email, password=PASSWORD):
         return self.post("/login", {"email": email, "password": password})
 
+    def logout(self):
+        return self.post("/logout", {})
+
 
 @pytest.fixture
 def browser(app):

@@ -40,18 +40,28 @@ def test_next_only_goes_to_local_paths(browser):
         ("//evil.example/", "/admin/"),
         ("/\\evil.example", "/admin/"),
     ):
-        browser.get("/logout")
         response = browser.post(
             f"/login?next={target}", {"email": "admin@test.fr", "password": PASSWORD},
         )
         assert response.location == expected, target
+        browser.logout()
 
 
-def test_logout_ends_the_session(as_role):
+def test_logout_ends_the_session_from_the_menu_form(as_role):
     browser = as_role("viewer")
     assert browser.get("/admin/").status_code == 200
-    browser.get("/logout")
+    response = browser.post("/logout", {}, form_url="/admin/")  # the token of the menu's form
+    assert response.location == "/login"
     assert browser.get("/admin/").status_code == 302
+
+
+def test_logout_needs_a_post_with_its_token(as_role):
+    browser = as_role("viewer")
+    page = browser.get("/logout")
+    assert page.status_code == 200 and "Se déconnecter" in page.text  # a confirmation page
+    forged = browser.client.post("/logout", data={})
+    assert forged.status_code == 400 and "confirmez de nouveau" in forged.text
+    assert browser.get("/admin/").status_code == 200  # still logged in
 
 
 def test_inactive_user_cannot_log_in(browser):

@@ -94,3 +94,12 @@ def test_add_a_cost_line_with_the_inline_button(chrome, server):
     with database.connection_context():
         line = CostLine.get(CostLine.scenario == Scenario.get(Scenario.name == "Essai navigateur"))
     assert str(line.amount) == "36000.00"
+
+
+def test_log_out_from_the_menu(chrome, server):
+    log_in(chrome, server)
+    chrome.find_element(By.XPATH, "//nav//button[contains(., 'Se déconnecter')]").click()
+    WebDriverWait(chrome, 10).until(expected_conditions.url_to_be(f"{server}/login"))
+    assert "Vous êtes déconnecté·e." in chrome.page_source
+    chrome.get(f"{server}/admin/")
+    assert "/login" in chrome.current_url
