@@ -14,6 +14,7 @@ from models import (
 )
 from models.directory import is_trained_expression, needs_review_condition
 
+from . import theme
 from .budget import CostLineView, FundingLineView, ScenarioView
 from .directory import ReferentView, StructureView, TerritoryView
 from .exports import ExportsView
@@ -69,9 +70,10 @@ def init_admin(app):
     use_our_wording()
     app.register_error_handler(OverflowError, value_out_of_range)
     app.register_error_handler(DataError, value_out_of_range)
+    app.register_blueprint(theme.blueprint)
     admin = Admin(
         app, name="Maillage",
-        theme=Bootstrap4Theme(base_template="maillage_master.html", swatch="flatly", fluid=True),
+        theme=Bootstrap4Theme(base_template="maillage_master.html", swatch=theme.SWATCH, fluid=True),
         index_view=DashboardView(name="Tableau de bord", url="/admin"),
     )
     directory, trainings, budget = "Répertoire", "Formations", "Budget"
