@@ -102,11 +102,15 @@ class MaillageModelView(ModelView):
     def __init__(self, model, *args, **kwargs):
         formatters, labels = {}, {}
         for field in model._meta.sorted_fields:
-            labels[field.name] = field.verbose_name
+            labels[field.name] = "N°" if field is model._meta.primary_key else field.verbose_name
             formatter = field_formatter(field)
             if formatter:
                 formatters[field.name] = formatter
         self.column_formatters = {**formatters, **dict(self.column_formatters or {})}
+        # Flask-Admin takes detail formatters instead of the list's: a view overrides only some.
+        self.column_formatters_detail = {
+            **self.column_formatters, **dict(self.column_formatters_detail or {})
+        }
         self.column_labels = {**labels, **dict(self.column_labels or {})}
         super().__init__(model, *args, **kwargs)
 

@@ -123,6 +123,12 @@ class ScenarioView(MaillageModelView):
         "coverage": _listed(2, PERCENT),
         "etp": lambda view, context, model, name: format_figure(model.etp, QUANTITY),
     }
+    column_formatters_detail = {
+        "overhead_rate": lambda view, context, model, name: (
+            format_percent(model.effective_overhead_rate, 2)
+            + ("" if model.overhead_rate is not None else " (taux par défaut de l'opérateur)")
+        ),
+    }
     form_columns = (
         "name", "description", "operator", "overhead_rate", "indexation_rate", "start_year",
         "duration_years", "status",

@@ -282,6 +282,10 @@ class ScenarioTotals:
         return table
 
     @property
+    def cash_total(self):
+        return self._cash_sum()
+
+    @property
     def acquired(self):
         return self._cash_sum("acquis")
 

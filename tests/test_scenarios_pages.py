@@ -99,9 +99,17 @@ def test_detail_page_shows_figures_and_funding(as_role, ids):
     for expected in ("Ville de Besançon", "2 000,00 €", "42 000,00 €", "105,00 %",
                      "excédent : <strong>2 000,00 €", "120 000,00 €"):
         assert expected in page, expected
+    funding = page.split("<h2 class=\"h5 mt-4\">Financements")[1].split("</table>")[0]
+    total_row = re.findall(r"<td[^>]*>([^<]*)</td>", funding.split("<td>Total</td>")[1])
+    assert total_row == ["0,00 €", "0,00 €", "42 000,00 €", "42 000,00 €"]  # piste, sollicité, acquis, total
     assert "Dupliquer" not in page and "Créer une variante" not in page  # a viewer
+    assert "<b>None</b>" not in page and "<b>N°</b>" in page
+    assert "(avec l'investissement)" not in page  # ISCG has no one-off line
     page = text(as_role("editor").get(f"/admin/scenario/details/?id={ids[SCENARIO_2]}"))
     assert "Mise à disposition des locaux" in page and "Créer une variante" in page
+    assert "(avec l'investissement)" in page
+    page = text(as_role("viewer").get(f"/admin/scenario/details/?id={ids[ASSOCIATIVE]}"))
+    assert "15,00 % (taux par défaut de l'opérateur)" in page
 
 
 def test_duplicate_action(as_role, ids):
