@@ -9,7 +9,7 @@ from flask_admin.form import SecureForm
 from flask_admin.model import typefmt
 from flask_login import current_user
 from markupsafe import Markup
-from peewee import JOIN, Field, Node
+from peewee import JOIN, Field, Node, NodeList
 
 from models import ValidationError, database
 from models.db import label_columns
@@ -114,6 +114,12 @@ class MaillageModelView(ModelView):
         self.column_labels = {**labels, **dict(self.column_labels or {})}
         super().__init__(model, *args, **kwargs)
 
+    def _get_filter_groups(self):
+        # Flask-Admin reads filter options once, at start-up: read them at each
+        # request, so a territory created or deleted since is offered or gone.
+        self._refresh_filters_cache()
+        return super()._get_filter_groups()
+
     def search_placeholder(self):
         names = [self.get_column_name(name) for name in self.column_searchable_list or ()]
         return f"Rechercher : {', '.join(names)}" if names else "Rechercher"
@@ -143,18 +149,22 @@ class MaillageModelView(ModelView):
         return user_can_edit() and super().is_action_allowed(name)
 
     # --- list query: one SELECT with the related rows ---------------------
-    def _joined_foreign_keys(self):
-        return [getattr(self.model, name) for name in self.list_joins]
+    def _joined_tables(self):
+        """Foreign key name → (foreign key, the table it joins: a copy of this table
+        for a row's parent)."""
+        if not hasattr(self, "_joined_tables_cache"):
+            self._joined_tables_cache = {}
+            for name in self.list_joins:
+                foreign_key = getattr(self.model, name)
+                target = foreign_key.rel_model
+                self._joined_tables_cache[name] = (
+                    foreign_key, target.alias() if target is self.model else target)
+        return self._joined_tables_cache
 
     def get_query(self):
         query = self.model.select(self.model)
-        for foreign_key in self._joined_foreign_keys():
-            target = foreign_key.rel_model
-            if target is self.model:  # a row's parent: join a copy of the table
-                target = target.alias()
-                on = foreign_key == target.id
-            else:
-                on = foreign_key
+        for foreign_key, target in self._joined_tables().values():
+            on = foreign_key == target.id if target is not foreign_key.rel_model else foreign_key
             query = (
                 query.select_extend(*label_columns(target))
                 .switch(self.model)
@@ -164,7 +174,7 @@ class MaillageModelView(ModelView):
 
     def _handle_join(self, query, field, joins):
         related = getattr(field, "model", None)
-        if related in {fk.rel_model for fk in self._joined_foreign_keys()}:
+        if related in {fk.rel_model for fk, _ in self._joined_tables().values()}:
             return query  # already joined by get_query()
         return super()._handle_join(query, field, joins)
 
@@ -177,6 +187,13 @@ class MaillageModelView(ModelView):
         # Computed columns (totals) sort on their SQL alias.
         if isinstance(sort_field, Node) and not isinstance(sort_field, Field):
             return query, joins, sort_field.desc() if sort_desc else sort_field.asc()
+        # A joined record sorts by its name, not by its id.
+        field = getattr(self.model, sort_field, None) if isinstance(sort_field, str) else sort_field
+        foreign_key, target = self._joined_tables().get(getattr(field, "name", None), (None, None))
+        if foreign_key is not None and field is foreign_key:
+            labels = [getattr(target, label) for label in target._meta.label_fields]
+            order = [label.desc() if sort_desc else label.asc() for label in labels]
+            return query, joins, NodeList(order, ", ")
         return super()._sort_clause(query, joins, sort_field, sort_desc)
 
     def get_one(self, id):

@@ -1,6 +1,9 @@
 """Grid filters built from the model's code lists and rules."""
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
 
+from models.db import label_columns
+from models.formatting import ascii_fold
+
 YES_NO = (("1", "Oui"), ("0", "Non"))
 
 
@@ -9,12 +12,16 @@ def choice_filter(field, choices=None):
 
 
 def related_filter(field):
-    """Pick a related row by name; the options are read at each request."""
+    """Pick a related row by name, in alphabetical order; the options are read
+    at each request (see MaillageModelView._get_filter_groups)."""
     related = field.rel_model
-    return FilterEqual(
-        column=field, name=field.verbose_name,
-        options=lambda: [(str(row.id), str(row)) for row in related.select()],
-    )
+
+    def options():
+        rows = related.select(*label_columns(related))
+        return sorted(((str(row.id), str(row)) for row in rows),
+                      key=lambda option: ascii_fold(option[1]).lower())
+
+    return FilterEqual(column=field, name=field.verbose_name, options=options)
 
 
 class ExpressionFilter(BasePeeweeFilter):

@@ -6,7 +6,6 @@ already applied) and the column names; rows are read with one cursor
 the SQL query count nor the memory grows with the number of rows.
 """
 import re
-import unicodedata
 from collections import namedtuple
 from decimal import Decimal
 from operator import attrgetter
@@ -19,7 +18,7 @@ from peewee import (
 from .budget import Scenario, overhead_amount, sql_money
 from .directory import Referent
 from .fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
-from .formatting import format_phone
+from .formatting import ascii_fold, format_phone
 from .spreadsheets import (
     Column, Formats, cell_writer, dated_filename, finish_table, open_workbook,
     set_properties, sheet_name, write_header,
@@ -116,8 +115,7 @@ def export_stem(title):
     """'Référent·e·s' → 'referents', 'Lignes budgétaires' → 'lignes-budgetaires'."""
     title = re.sub(r"·\w+·s\b", "s", title)
     title = title.replace("·", "")
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-") or "export"
+    return re.sub(r"[^a-z0-9]+", "-", ascii_fold(title).lower()).strip("-") or "export"
 
 
 def export_filename(title, day=None):

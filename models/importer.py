@@ -10,7 +10,6 @@ import csv
 import datetime
 import io
 import re
-import unicodedata
 import zipfile
 from collections import namedtuple
 
@@ -20,6 +19,7 @@ from peewee import BooleanField, DateField, IntegerField
 from .db import database
 from .directory import REFERENT_ROLES, TYPOLOGIES, Referent, Structure, Territory
 from .fields import SlugListField
+from .formatting import ascii_fold
 from .spreadsheets import (
     FORMULA_TRIGGERS, QUOTE_PREFIX, Column, Formats, open_workbook, set_properties,
     write_table, write_value,
@@ -48,8 +48,7 @@ ACTION_LABELS = {"create": "À créer", "update": "À mettre à jour", "unchange
 
 def header_key(text):
     """'Téléphone ' → 'telephone', 'Code  postal' → 'code postal'."""
-    text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+    return re.sub(r"[^a-z0-9]+", " ", ascii_fold(text).lower()).strip()
 
 
 class ImportSpec:

@@ -1,0 +1,81 @@
+"""What a grid offers a user: filters that follow the data, sorting by names, search."""
+import html
+import json
+import re
+
+from models import Territory, database
+from tests.helpers import make_scenario, make_structure, make_territory
+
+
+def page_of(browser, url):
+    response = browser.get(url)
+    assert response.status_code == 200, url
+    return html.unescape(response.get_data(as_text=True))
+
+
+def filter_options(page, label):
+    """The (value, label) choices the grid offers for one filter."""
+    start = page.index(f'"{label}": [') + len(f'"{label}": ')
+    group, _ = json.JSONDecoder().raw_decode(page, start)
+    return [tuple(option) for option in group[0]["options"] or []]
+
+
+def sorted_url(page, header, descending=False):
+    """The link of a column header, as a click on it would follow."""
+    link = re.search(rf'href="([^"]*sort=\d+[^"]*)"[^>]*>\s*{re.escape(header)}', page).group(1)
+    return link + ("&desc=1" if descending and "desc=1" not in link else "")
+
+
+def listed_names(page):
+    return re.findall(r'<td class="col-nom">\s*([^<]+?)\s*</td>', page)
+
+
+def test_related_filters_offer_the_current_records_by_name(as_role):
+    browser = as_role("viewer")
+    make_territory("Vienne Sud")
+    assert filter_options(page_of(browser, "/admin/structure/"), "Territoire") == [
+        (str(Territory.get(Territory.name == "Vienne Sud").id), "Vienne Sud")
+    ]
+    created = make_territory("Bassin de Châtellerault")  # after the panel has started
+    later = make_territory("Âge d'or (réseau)")
+    options = [name for _, name in filter_options(page_of(browser, "/admin/structure/"), "Territoire")]
+    assert options == ["Âge d'or (réseau)", "Bassin de Châtellerault", "Vienne Sud"]  # accents sort as letters
+    with database.connection_context():
+        later.delete_instance()
+    options = [value for value, _ in filter_options(page_of(browser, "/admin/structure/"), "Territoire")]
+    assert str(later.id) not in options and str(created.id) in options
+
+
+def test_attendance_filter_offers_trainings_created_after_start(as_role):
+    from models import Training
+
+    browser = as_role("viewer")
+    page_of(browser, "/admin/attendance/")
+    with database.connection_context():
+        Training.create(theme="Repérer les violences", date="2026-12-03", half_days=1)
+    options = filter_options(page_of(browser, "/admin/attendance/"), "Formation")
+    assert [name for _, name in options] == ["Repérer les violences (03/12/2026)"]
+
+
+def test_joined_columns_sort_by_name(as_role):
+    browser = as_role("viewer")
+    # Created in an order where ids and names disagree.
+    zeta, alpha = make_territory("Zêta"), make_territory("Alpha")
+    make_structure("CCAS A", territory=zeta)
+    make_structure("CCAS B", territory=alpha)
+    page = page_of(browser, "/admin/structure/")
+    assert listed_names(page_of(browser, sorted_url(page, "Territoire"))) == ["CCAS B", "CCAS A"]
+    assert listed_names(page_of(browser, sorted_url(page, "Territoire", descending=True))) == ["CCAS A", "CCAS B"]
+
+
+def test_cost_lines_sort_by_scenario_name(as_role):
+    from models import CostLine
+
+    browser = as_role("viewer")
+    with database.connection_context():
+        for name in ("Scénario Z", "Scénario A"):
+            CostLine.create(scenario=make_scenario(name), category="Personnel", designation=f"Ligne {name}",
+                            amount=1000)
+    page = page_of(browser, "/admin/costline/")
+    page = page_of(browser, sorted_url(page, "Scénario"))
+    assert page.index("Ligne Scénario A") < page.index("Ligne Scénario Z")
