@@ -2,6 +2,7 @@
 
 Production: any WSGI server on `app:create_app()`.
 """
+import getpass
 import os
 import secrets
 import sys
@@ -63,6 +64,14 @@ def ensure_admin_account():
             f"  Mot de passe (affiché une seule fois) : {password}\n",
             file=sys.stderr, flush=True,
         )
+
+
+def login_name():
+    """The operating-system login: the author of what a command writes."""
+    try:
+        return getpass.getuser() or "Maillage"
+    except (KeyError, OSError):  # no login name for this process's user
+        return "Maillage"
 
 
 def create_app(config=None):
@@ -152,7 +161,8 @@ def register_commands(app):
     @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--territory", type=int, default=None, help="Numéro du territoire (tous par défaut).")
     @click.option("--scenarios", default="", help="Numéros des scénarios à comparer, séparés par des virgules.")
-    @click.option("--author", default=lambda: os.environ.get("USER") or "Maillage")
+    @click.option("--author", default=login_name, show_default="identifiant de session",
+                  help="Auteur inscrit dans le dossier et son archive.")
     def export_committee(output, territory, scenarios, author):
         """Génère et archive le dossier du comité (XLSX)."""
         try:
@@ -169,7 +179,7 @@ def register_commands(app):
     @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--ids", required=True,
                   help="Numéros des scénarios à comparer, séparés par des virgules (2 à 6).")
-    @click.option("--author", default=lambda: os.environ.get("USER") or "Maillage",
+    @click.option("--author", default=login_name, show_default="identifiant de session",
                   help="Auteur inscrit dans les propriétés du classeur.")
     def export_scenarios(output, ids, author):
         """Écrit le classeur de comparaison de 2 à 6 scénarios (XLSX)."""

@@ -3,8 +3,9 @@
 A "Comparaison" sheet laid out like the panel's comparison page, where every
 figure is a live formula over one sheet per scenario; each scenario sheet holds
 its cost lines (amount = quantity × unit cost when both are known), its totals,
-its multi-year projection and its funding. Cached values are the model's own
-figures, so the file reads right even before a spreadsheet recalculates it.
+its multi-year projection and its funding lines, with the cash totals per
+status (piste / sollicité / acquis) and in all. Cached values are the model's
+own figures, so the file reads right even before a spreadsheet recalculates it.
 """
 import datetime
 
@@ -35,6 +36,7 @@ OVERHEAD_RATE_ROW, INDEXATION_ROW, START_YEAR_ROW, DURATION_ROW = 2, 3, 4, 5
 LINES_HEADER_ROW = 7
 YES, NO = "Oui", "Non"
 KIND_LABELS, STATUS_LABELS = dict(FUNDING_KINDS), dict(FUNDING_STATUSES)
+CASH_TOTAL_LABEL = "Total des financements (numéraire)"
 
 
 def _number(value):
@@ -125,12 +127,15 @@ class ScenarioSheet:
         # An empty scenario sums over one blank row: every formula still gives 0.
         self.first_line, self.last_line = LINES_HEADER_ROW + 1, max(row, LINES_HEADER_ROW + 1)
 
-    def _total(self, row, key, label, formula, kind=MONEY):
+    def _total(self, row, key, label, formula, kind=MONEY, value=None):
+        """A bold total on `row`: `label`, then `formula` cached as `value`
+        (by default the attribute `key` of the totals)."""
         total_format = self.formats.total_euro if kind == MONEY else self.formats.bold
         if kind == PERCENT:
             total_format = self.percent
         self.sheet.write_string(row, DESIGNATION, label, self.formats.total_label)
-        value = getattr(self.totals, key)
+        if value is None:
+            value = getattr(self.totals, key)
         self.sheet.write_formula(row, AMOUNT, formula, total_format, _cached(value))
         self.cells[key] = _abs(row, AMOUNT)
 
@@ -194,7 +199,24 @@ class ScenarioSheet:
             f"{_abs(header + 1, col)}:{_abs(last, col)}"
             for col in (0, DESIGNATION, QUANTITY_COL, AMOUNT)
         ]
-        return last
+        return self._write_funding_totals(last + 1)
+
+    def _write_funding_totals(self, row):
+        """Cash funding per status, then in all, from `row`; return the last row.
+
+        Like the scenario's page: in-kind lines (mises à disposition) stay out,
+        and the cash total counts every subsidy line, whatever its status.
+        """
+        subsidy = KIND_LABELS["subvention"]
+        by_status = self.totals.by_status
+        for offset, (code, label) in enumerate(FUNDING_STATUSES):
+            self._total(
+                row + offset, ("funding_status", code), label,
+                self.funding_sum(subsidy, label), value=by_status[code],
+            )
+        row += len(FUNDING_STATUSES)
+        self._total(row, "cash_total", CASH_TOTAL_LABEL, self.funding_sum(subsidy))
+        return row
 
     def _write_years(self, row, totals_rows):
         """The projection: year 1 = recurring + one-off, then recurring indexed."""

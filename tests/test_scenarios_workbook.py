@@ -6,12 +6,15 @@ import shutil
 import subprocess
 import zipfile
 
+import getpass
+from decimal import Decimal
+
 import openpyxl
 import pytest
 
-from models import Scenario, database
-from models.budget import compare
-from models.scenario_workbook import write_comparison_workbook
+from models import FundingLine, Scenario, database
+from models.budget import FUNDING_STATUSES, compare, totals_for
+from models.scenario_workbook import CASH_TOTAL_LABEL, write_comparison_workbook
 from seeds.loader import load_seeds
 from tests.test_scenarios import ASSOCIATIVE, BESANCON, NORD, REINFORCED, SCENARIO_2
 
@@ -33,6 +36,55 @@ def workbook_path(tmp_path):
         path = tmp_path / "comparaison.xlsx"
         write_comparison_workbook(str(path), compare(ids), "Claire Martin", EXPORT_DAY)
     return path
+
+
+@pytest.fixture
+def mixed_funding_path(tmp_path):
+    """Scénario 2 (pistes without amounts) and Besançon (42 000 € acquis) with, added,
+    a request, a priced lead, an unpriced lead and an acquired in-kind line."""
+    with database.connection_context():
+        load_seeds()
+        besancon = Scenario.get(Scenario.name == BESANCON)
+        for funder, kind, status, amount in (
+            ("CAF", "subvention", "sollicite", "3000"),
+            ("Fondation de France", "subvention", "piste", "1500"),
+            ("Fondation RAJA", "subvention", "piste", None),
+            ("Ville de Besançon — locaux", "mise_a_disposition", "acquis", "600"),
+        ):
+            FundingLine.create(scenario=besancon, funder=funder, kind=kind, status=status,
+                               amount=Decimal(amount) if amount else None)
+        totals = totals_for(besancon)
+        assert totals.by_status == {
+            "piste": Decimal("1500"), "sollicite": Decimal("3000"), "acquis": Decimal("42000.00"),
+        }
+        assert (totals.cash_total, totals.in_kind) == (Decimal("46500.00"), Decimal("600"))
+        scenario_2 = Scenario.get(Scenario.name == SCENARIO_2)
+        path = tmp_path / "financements.xlsx"
+        write_comparison_workbook(str(path), compare(f"{scenario_2.id},{besancon.id}"),
+                                  "Claire Martin", EXPORT_DAY)
+    return path
+
+
+FUNDING_TOTAL_LABELS = [label for _, label in FUNDING_STATUSES] + [CASH_TOTAL_LABEL]
+
+
+def funding_totals(sheet):
+    """Label → amount cell of the totals under a scenario sheet's funding lines."""
+    return {
+        row[1].value: row[5] for row in sheet.iter_rows()
+        if row[0].value is None and row[1].value in FUNDING_TOTAL_LABELS
+    }
+
+
+def funding_rows(sheet):
+    """Funder → row of a scenario sheet's funding lines."""
+    header = next(row[0].row for row in sheet.iter_rows() if row[0].value == "Nature")
+    lines = {}
+    for row in sheet.iter_rows(min_row=header + 1):
+        if row[0].value is None:  # the totals
+            return lines
+        lines[row[1].value] = row
+    return lines
 
 
 def rows_by_label(sheet):
@@ -107,6 +159,67 @@ def test_scenario_sheet_lines_totals_and_funding(workbook_path):
     assert "Mise à disposition des locaux" in in_kind
 
 
+def test_funding_totals_per_status_under_the_funding_lines(workbook_path):
+    workbook = openpyxl.load_workbook(workbook_path)
+    values = openpyxl.load_workbook(workbook_path, data_only=True)
+    assert FUNDING_TOTAL_LABELS == ["Piste", "Sollicité", "Acquis", CASH_TOTAL_LABEL]
+    # Scénario 2: 22 lines from row 37, all leads, none priced yet.
+    sheet = workbook["1. Scénario 2 — coordination de"]
+    totals = funding_totals(sheet)
+    assert list(totals) == FUNDING_TOTAL_LABELS
+    assert [cell.row for cell in totals.values()] == [59, 60, 61, 62]
+    assert totals["Piste"].value == (
+        '=SUMIFS($F$37:$F$58,$A$37:$A$58,"Subvention",$C$37:$C$58,"Piste")'
+    )
+    assert totals["Sollicité"].value.endswith(',$C$37:$C$58,"Sollicité")')
+    assert totals[CASH_TOTAL_LABEL].value == '=SUMIFS($F$37:$F$58,$A$37:$A$58,"Subvention")'
+    for cell in totals.values():
+        assert cell.number_format == "#,##0.00 €" and cell.font.b
+        assert cell.border.top.style == "thin"
+        assert sheet.cell(cell.row, 2).font.b
+    cached = funding_totals(values["1. Scénario 2 — coordination de"])
+    assert [cell.value for cell in cached.values()] == [0, 0, 0, 0]
+    # Besançon: 42 000 € acquis; the acquired total above still sums the same lines.
+    sheet = workbook["4. ISCG Doubs 2023–2025 — Franc"]
+    totals = funding_totals(sheet)
+    assert totals["Acquis"].value == (
+        '=SUMIFS($F$28:$F$30,$A$28:$A$30,"Subvention",$C$28:$C$30,"Acquis")'
+    )
+    labels = {row[1].value: row[5].value for row in sheet.iter_rows() if row[0].value is None}
+    assert labels["Financements acquis"] == totals["Acquis"].value
+    assert labels["Total sur la durée"] == "=SUM(E38:E40)"  # the projection, below the totals
+    assert sheet["A36"].value == "Projection pluriannuelle"
+    cached = funding_totals(values["4. ISCG Doubs 2023–2025 — Franc"])
+    assert [cell.value for cell in cached.values()] == [0, 0, 42000, 42000]
+    check_pinned_figures(figures(workbook_path))
+
+
+def test_funding_totals_in_several_statuses(mixed_funding_path):
+    workbook = openpyxl.load_workbook(mixed_funding_path)
+    sheet = workbook["2. ISCG Doubs 2023–2025 — Franc"]
+    lines = funding_rows(sheet)
+    assert [row[2].value for row in lines.values()] == [
+        "Acquis", "Acquis", "Acquis", "Sollicité", "Piste", "Piste", "Acquis",
+    ]
+    assert lines["Ville de Besançon — locaux"][0].value == "Mise à disposition"
+    assert lines["Fondation RAJA"][5].value is None  # a lead still to be priced
+    first, last = min(r[0].row for r in lines.values()), max(r[0].row for r in lines.values())
+    totals = funding_totals(sheet)
+    assert [cell.row for cell in totals.values()] == [last + 1, last + 2, last + 3, last + 4]
+    assert totals["Sollicité"].value == (
+        f'=SUMIFS($F${first}:$F${last},$A${first}:$A${last},"Subvention",'
+        f'$C${first}:$C${last},"Sollicité")'
+    )
+    values = openpyxl.load_workbook(mixed_funding_path, data_only=True)
+    cached = funding_totals(values["2. ISCG Doubs 2023–2025 — Franc"])
+    # Cash only, as on the scenario's page: the 600 € of premises stay out.
+    assert {label: cell.value for label, cell in cached.items()} == {
+        "Piste": 1500, "Sollicité": 3000, "Acquis": 42000, CASH_TOTAL_LABEL: 46500,
+    }
+    assert figures(mixed_funding_path)["Financements acquis"][:2] == [0, 42000]
+    assert figures(mixed_funding_path)["Mises à disposition (valorisées, hors financements)"][1] == 600
+
+
 def test_native_clustered_bar_chart(workbook_path):
     with zipfile.ZipFile(workbook_path) as archive:
         chart = archive.read("xl/charts/chart1.xml").decode()
@@ -159,6 +272,31 @@ def test_libreoffice_recalculates_the_pinned_figures(workbook_path, tmp_path):
     values["Total avec frais de gestion"][1] = 109606.5
     values["Total avec frais sur la durée"][1] = 312190.5
     check_pinned_figures(values)
+    computed = openpyxl.load_workbook(tmp_path / "recalculated" / "modifie.xlsx", data_only=True)
+    totals = funding_totals(computed["4. ISCG Doubs 2023–2025 — Franc"])
+    assert [cell.value for cell in totals.values()] == [0, 0, 42000, 42000]
+
+
+def test_libreoffice_moves_a_funding_line_between_status_totals(mixed_funding_path, tmp_path):
+    # A committee member learns the city's 2 000 € are only requested, and prices a lead.
+    edited = openpyxl.load_workbook(mixed_funding_path)
+    sheet = edited["2. ISCG Doubs 2023–2025 — Franc"]
+    lines = funding_rows(sheet)
+    lines["Ville de Besançon"][2].value = "Sollicité"
+    lines["Fondation RAJA"][5].value = 500
+    edited_path = tmp_path / "modifie.xlsx"
+    edited.save(edited_path)
+    recalculated = recalculate(edited_path, tmp_path)
+    computed = openpyxl.load_workbook(recalculated, data_only=True)
+    totals = funding_totals(computed["2. ISCG Doubs 2023–2025 — Franc"])
+    assert {label: cell.value for label, cell in totals.items()} == {
+        "Piste": 2000, "Sollicité": 5000, "Acquis": 40000, CASH_TOTAL_LABEL: 47000,
+    }
+    values = figures(recalculated)
+    assert values["Financements acquis"][:2] == [0, 40000]
+    assert values["Taux de couverture"][1] == 100
+    assert values["Reste à financer"][1] == 0
+    assert values["Mises à disposition (valorisées, hors financements)"][1] == 600
 
 
 def test_cli_export_scenarios(app, tmp_path):
@@ -179,3 +317,25 @@ def test_cli_export_scenarios(app, tmp_path):
         result = runner.invoke(args=["export-scenarios", str(tmp_path / "non.xlsx"), "--ids", bad])
         assert result.exit_code == 1 and message in result.output
     assert not (tmp_path / "non.xlsx").exists()
+
+
+def test_cli_export_scenarios_author_defaults_to_the_login(app, tmp_path, monkeypatch):
+    with database.connection_context():
+        load_seeds()
+        ids = ",".join(str(Scenario.get(Scenario.name == n).id) for n in (SCENARIO_2, BESANCON))
+    runner = app.test_cli_runner()
+    monkeypatch.setattr(getpass, "getuser", lambda: "cmartin")
+    out = tmp_path / "session.xlsx"
+    result = runner.invoke(args=["export-scenarios", str(out), "--ids", ids])
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(out).properties.creator == "cmartin"
+    assert "par cmartin" in openpyxl.load_workbook(out)["Comparaison"]["A2"].value
+
+    def no_login():
+        raise OSError("no login name")
+
+    monkeypatch.setattr(getpass, "getuser", no_login)
+    out = tmp_path / "sans-session.xlsx"
+    result = runner.invoke(args=["export-scenarios", str(out), "--ids", ids])
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(out).properties.creator == "Maillage"
