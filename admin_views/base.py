@@ -121,7 +121,10 @@ class MaillageModelView(ModelView):
         return super()._get_filter_groups()
 
     def search_placeholder(self):
-        names = [self.get_column_name(name) for name in self.column_searchable_list or ()]
+        names = [
+            name.verbose_name if isinstance(name, Field) else self.get_column_name(name)
+            for name in self.column_searchable_list or ()
+        ]
         return f"Rechercher : {', '.join(names)}" if names else "Rechercher"
 
     # --- access -----------------------------------------------------------

@@ -75,6 +75,7 @@ class ReferentView(MaillageModelView):
     column_filters = (
         choice_filter(Referent.role),
         related_filter(Referent.structure),
+        related_filter(Structure.territory),  # the structure's, joined by the grid
         ExpressionFilter("Formé·e", is_trained_expression, Referent.id),
         "actif",
         ExpressionFilter(

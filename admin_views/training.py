@@ -1,7 +1,7 @@
 """Grids of trainings and attendance."""
 from flask_admin.model.form import InlineFormAdmin
 
-from models import Attendance, Training
+from models import Attendance, Referent, Training
 from models.formatting import format_euros
 
 from .base import MaillageModelView
@@ -30,6 +30,8 @@ class TrainingView(MaillageModelView):
 
 class AttendanceView(MaillageModelView):
     column_list = ("training", "referent", "present", "evaluation")
+    # Joined columns: the grid's query already joins both tables (list_joins).
+    column_searchable_list = (Referent.nom, Referent.prenom, Training.theme)
     column_filters = (related_filter(Attendance.training), "present")
     list_joins = ("training", "referent")
     form_columns = ("training", "referent", "present", "evaluation")

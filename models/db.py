@@ -1,4 +1,6 @@
 """The database handle shared by every model, bound at start from a URL."""
+import functools
+import re
 from decimal import Decimal
 
 from peewee import DatabaseProxy, DecimalField, Model, SqliteDatabase
@@ -19,10 +21,32 @@ SQLITE_PRAGMAS = {
 }
 
 
+@functools.lru_cache(maxsize=256)
+def _like_pattern(pattern, escape):
+    parts, characters = [], iter(pattern)
+    for character in characters:
+        if escape and character == escape:
+            parts.append(re.escape(next(characters, "")))
+        elif character in "%_":
+            parts.append(".*" if character == "%" else ".")
+        else:
+            parts.append(re.escape(character))
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+
+
+def sqlite_like(pattern, value, escape=None):
+    """SQL LIKE, case-insensitive for every letter: SQLite's own only folds
+    A–Z, so a search for "école" would miss "École" (PostgreSQL's ILIKE finds it)."""
+    if pattern is None or value is None:
+        return None
+    return _like_pattern(pattern, escape).fullmatch(str(value)) is not None
+
+
 def open_database(url=DEFAULT_DATABASE_URL):
     """Connect the proxy to the database named by `url` and return it."""
     if url.startswith("sqlite"):
         db = connect(url, pragmas=SQLITE_PRAGMAS)
+        db.register_function(sqlite_like, "like")  # any number of arguments: with or without ESCAPE
     else:
         db = connect(url)
     database.initialize(db)

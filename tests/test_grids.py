@@ -4,7 +4,7 @@ import json
 import re
 
 from models import Territory, database
-from tests.helpers import make_scenario, make_structure, make_territory
+from tests.helpers import make_referent, make_scenario, make_structure, make_territory
 
 
 def page_of(browser, url):
@@ -13,11 +13,19 @@ def page_of(browser, url):
     return html.unescape(response.get_data(as_text=True))
 
 
+def filter_group(page, label):
+    start = page.index(f'"{label}": [') + len(f'"{label}": ')
+    return json.JSONDecoder().raw_decode(page, start)[0][0]
+
+
 def filter_options(page, label):
     """The (value, label) choices the grid offers for one filter."""
-    start = page.index(f'"{label}": [') + len(f'"{label}": ')
-    group, _ = json.JSONDecoder().raw_decode(page, start)
-    return [tuple(option) for option in group[0]["options"] or []]
+    return [tuple(option) for option in filter_group(page, label)["options"] or []]
+
+
+def filtered_url(url, page, label, value):
+    """The grid at `url` filtered on `label` = `value`, as the filter menu builds it."""
+    return f"{url}?flt0_{filter_group(page, label)['arg']}={value}"
 
 
 def sorted_url(page, header, descending=False):
@@ -79,3 +87,40 @@ def test_cost_lines_sort_by_scenario_name(as_role):
     page = page_of(browser, "/admin/costline/")
     page = page_of(browser, sorted_url(page, "Scénario"))
     assert page.index("Ligne Scénario A") < page.index("Ligne Scénario Z")
+
+
+def test_search_finds_accented_capitals_whatever_the_case(as_role):
+    make_structure("Brigade de gendarmerie d'École-Valentin", typologie="GENDARMERIE")
+    make_structure("CCAS de Poitiers")
+    browser = as_role("viewer")
+    for term in ("école", "ÉCOLE", "École"):
+        assert listed_names(page_of(browser, f"/admin/structure/?search={term}")) == [
+            "Brigade de gendarmerie d'École-Valentin"
+        ], term
+    assert listed_names(page_of(browser, "/admin/structure/?search=poitiers")) == ["CCAS de Poitiers"]
+
+
+def test_attendance_grid_searches_referents_and_trainings(as_role):
+    from models import Attendance, Training
+
+    structure = make_structure()
+    with database.connection_context():
+        training = Training.create(theme="Repérer les violences", date="2026-12-03", half_days=1)
+        other = Training.create(theme="Accès aux droits", date="2026-12-10", half_days=1)
+        Attendance.create(training=training, referent=make_referent(structure, nom="Martin"))
+        Attendance.create(training=other, referent=make_referent(structure, nom="Durand"))
+    browser = as_role("viewer")
+    page = page_of(browser, "/admin/attendance/?search=durand")
+    assert "Durand" in page and "Martin" not in page
+    page = page_of(browser, "/admin/attendance/?search=repérer")
+    assert "Martin" in page and "Durand" not in page
+
+
+def test_referents_filter_by_their_structure_territory(as_role):
+    north, south = make_territory("Nord Vienne"), make_territory("Sud Vienne")
+    make_referent(make_structure("CCAS de Loudun", territory=north), nom="Martin")
+    make_referent(make_structure("CCAS de Civray", territory=south), nom="Durand")
+    browser = as_role("viewer")
+    page = page_of(browser, "/admin/referent/")
+    page = page_of(browser, filtered_url("/admin/referent/", page, "Territoire", south.id))
+    assert "Durand" in page and "Martin" not in page
