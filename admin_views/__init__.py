@@ -60,16 +60,33 @@ def use_our_wording():
         admin_babel_domain.cache.clear()
 
 
-def value_out_of_range(error):
-    """A number too big for the database (a crafted id, page or filter): the
-    request is refused, in French, before anything is written."""
-    return render_template("value_out_of_range.html"), 400
+# What a user reads instead of the web server's English pages.
+ERROR_PAGES = {
+    400: ("Requête incorrecte", "La demande envoyée n'a pas pu être lue. Rien n'a été modifié."),
+    403: ("Accès refusé", "Votre rôle ne permet pas d'ouvrir cette page. "
+                          "Demandez à un·e administrateur·rice si vous en avez besoin."),
+    404: ("Page introuvable", "Cette adresse ne correspond à aucune page de Maillage : "
+                              "la fiche a peut-être été supprimée, ou le lien est incomplet."),
+    405: ("Action non permise", "Cette page ne s'utilise pas ainsi : revenez en arrière et "
+                                "utilisez le bouton prévu. Rien n'a été modifié."),
+    413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille permise. Rien n'a été enregistré."),
+}
+OUT_OF_RANGE = ("Valeur hors limites", "Un nombre de l'adresse ou du formulaire est trop grand pour "
+                "être enregistré ou cherché (identifiant, numéro de page, filtre…). Rien n'a été modifié.")
+
+
+def error_page(error):
+    """The French page of an HTTP error. A number too big for the database
+    (OverflowError, DataError: a crafted id, page or filter) is a 400."""
+    status = getattr(error, "code", None)
+    title, message = ERROR_PAGES[status] if status in ERROR_PAGES else OUT_OF_RANGE
+    return render_template("error_page.html", title=title, message=message), status or 400
 
 
 def init_admin(app):
     use_our_wording()
-    app.register_error_handler(OverflowError, value_out_of_range)
-    app.register_error_handler(DataError, value_out_of_range)
+    for error in (*ERROR_PAGES, OverflowError, DataError):
+        app.register_error_handler(error, error_page)
     app.register_blueprint(theme.blueprint)
     admin = Admin(
         app, name="Maillage",

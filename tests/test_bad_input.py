@@ -29,6 +29,22 @@ def test_a_page_number_too_big_for_the_database_gets_a_french_page(as_role):
     assert "Valeur hors limites" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("role, method, url, status, title", [
+    ("viewer", "get", "/admin/user/", 403, "Accès refusé"),
+    ("viewer", "get", "/admin/nulle-part/", 404, "Page introuvable"),
+    ("viewer", "get", "/admin/structure/export/csv/", 404, "Page introuvable"),
+    ("editor", "get", "/admin/structure/delete/", 405, "Action non permise"),
+    (None, "get", "/pas-ici", 404, "Page introuvable"),
+])
+def test_http_errors_get_a_french_page(as_role, browser, role, method, url, status, title):
+    client = (as_role(role) if role else browser).client
+    response = getattr(client, method)(url)
+    page = response.get_data(as_text=True)
+    assert response.status_code == status
+    assert title in page and "Retour au tableau de bord" in page
+    assert "Not Found" not in page and "Forbidden" not in page and "Method Not Allowed" not in page
+
+
 @pytest.mark.parametrize("url", [
     f"/admin/costline/?flt0_0={HUGE}", f"/admin/costline/export/xlsx/?flt0_0={HUGE}",
 ])

@@ -28,7 +28,7 @@ def test_territory_crud(as_role):
     list_page = browser.get("/admin/territory/").get_data(as_text=True)
     assert "RVC Châtellerault" in list_page and "Réseau (RVC)" in list_page
     assert "La fiche a été créée." in list_page  # our wording over Flask-Admin's « objet »
-    assert "fiches par page" in list_page
+    assert "20 fiches par page" in list_page and " items<" not in list_page  # the page-size menu
     edit_page = browser.get(f"/admin/territory/edit/?id={territory.id}").get_data(as_text=True)
     assert "Modifier" in edit_page and "Enregistrer et continuer" in edit_page
     browser.post(f"/admin/territory/edit/?id={territory.id}", {
