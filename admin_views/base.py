@@ -39,6 +39,8 @@ def _bool_formatter(view, value, name):
     return "Oui" if value else "Non"
 
 
+SESSION_EXPIRED = "La session a expiré : rechargez la page et recommencez. Rien n'a été modifié."
+
 TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
 TYPE_FORMATTERS.update({
     datetime.date: _date_formatter,
@@ -119,6 +121,19 @@ class MaillageModelView(ModelView):
         # request, so a territory created or deleted since is offered or gone.
         self._refresh_filters_cache()
         return super()._get_filter_groups()
+
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        csrf = getattr(form, "csrf_token", None)
+        if not valid and csrf is not None and csrf.errors:
+            flash(SESSION_EXPIRED, "error")
+            csrf.errors = []  # said once, in French, instead of « CSRF Token: … » on a hidden field
+        return valid
+
+    def delete_form(self):
+        form = super().delete_form()
+        form.id.label.text = "Fiche à supprimer"  # named in Flask-Admin's "Id : …" messages
+        return form
 
     def search_placeholder(self):
         names = [

@@ -22,7 +22,7 @@ from models.formatting import format_euros, format_number, format_percent
 from models.scenario_workbook import write_comparison_workbook
 from models.spreadsheets import dated_filename
 
-from .base import MaillageModelView, user_can_edit
+from .base import SESSION_EXPIRED, MaillageModelView, user_can_edit
 from .fields import FrenchDecimalField
 from .filters import choice_filter, related_filter
 
@@ -80,18 +80,18 @@ class CostLineInline(InlineFormAdmin):
         "is_one_off", "notes",
     )
     form_args = {"amount": {"validators": [Optional()]}}
-    form_label = "Lignes budgétaires"
+    form_label = "Ligne budgétaire"
 
 
 class FundingLineInline(InlineFormAdmin):
     form_columns = ("id", "funder", "kind", "amount", "status", "notes")
-    form_label = "Lignes de financement"
+    form_label = "Ligne de financement"
 
 
 def _form_errors(form):
     """The errors of a submitted form, in one French sentence."""
     if form.csrf_token.errors:
-        return "La session a expiré : rechargez la page et recommencez."
+        return SESSION_EXPIRED
     return " ; ".join(f"{form[name].label.text} : {errors[0]}" for name, errors in form.errors.items())
 
 

@@ -10,7 +10,7 @@ from .filters import related_filter
 
 class AttendanceInline(InlineFormAdmin):
     form_columns = ("id", "referent", "present", "evaluation")
-    form_label = "Présences"
+    form_label = "Présence"
 
 
 class TrainingView(MaillageModelView):

@@ -154,7 +154,9 @@ class BaseModel(Model):
                 elif foreign_key.null:
                     child.update({foreign_key: None}).where(foreign_key == self._pk).execute()
                 elif children.exists():
-                    blockers.append(f"{children.count()} {child._meta.verbose_name_plural}")
+                    count = children.count()
+                    name = child._meta.verbose_name if count == 1 else child._meta.verbose_name_plural
+                    blockers.append(f"{count} {name}")
             if blockers:
                 raise ValidationError({"__all__": (
                     f"Suppression impossible : cette fiche est liée à {', '.join(blockers)}. "

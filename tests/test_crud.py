@@ -99,6 +99,8 @@ def test_training_with_inline_attendance(as_role):
     with database.connection_context():
         assert [(a.referent_id, a.evaluation) for a in training.attendances] == [(referent.id, 5)]
     assert "900,00 €" in browser.get("/admin/training/").get_data(as_text=True)
+    form = browser.get(f"/admin/training/edit/?id={training.id}").get_data(as_text=True)
+    assert "Présence #1" in form and "Ajouter une ligne : Présence" in form
 
 
 def test_scenario_with_inline_cost_and_funding_lines(as_role):
@@ -143,8 +145,14 @@ def test_structure_with_referents_cannot_be_deleted(as_role):
         "/admin/structure/delete/", {"id": structure.id}, form_url="/admin/structure/",
         follow_redirects=True,
     )
-    assert "Suppression impossible" in response.get_data(as_text=True)
+    assert "Suppression impossible : cette fiche est liée à 1 référent·e." in page_messages(response)[0]
     assert saved(Structure, id=structure.id) is not None
+    make_referent(structure, nom="Durand")
+    response = browser.post(
+        "/admin/structure/delete/", {"id": structure.id}, form_url="/admin/structure/",
+        follow_redirects=True,
+    )
+    assert "liée à 2 référent·e·s." in page_messages(response)[0]
 
 
 def test_admin_manages_accounts(as_role):

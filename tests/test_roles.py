@@ -2,6 +2,7 @@
 import pytest
 
 from models import Structure, User, database
+from tests.conftest import page_messages
 from tests.helpers import make_structure
 
 EDIT_FORM = {"nom": "CCAS de Loudun", "typologie": "CCAS", "date_maj": "2026-11-01"}
@@ -84,12 +85,18 @@ def test_editor_cannot_create_an_account_by_posting(as_role):
         assert not User.select().where(User.email == "intrus@test.fr").exists()
 
 
-def test_forms_without_csrf_token_change_nothing(as_role):
+def test_forms_without_csrf_token_change_nothing_and_say_why(as_role):
     structure = make_structure()
     browser = as_role("admin")
-    browser.client.post("/admin/structure/new/", data=EDIT_FORM)
-    browser.client.post(f"/admin/structure/edit/?id={structure.id}", data={**EDIT_FORM, "nom": "X"})
-    browser.client.post("/admin/structure/delete/", data={"id": structure.id})
-    browser.client.post("/admin/structure/action/", data={"action": "delete", "rowid": [structure.id]})
+    for url, data in (
+        ("/admin/structure/new/", EDIT_FORM),
+        (f"/admin/structure/edit/?id={structure.id}", {**EDIT_FORM, "nom": "X"}),
+        ("/admin/structure/delete/", {"id": structure.id}),
+        ("/admin/structure/action/", {"action": "delete", "rowid": [structure.id]}),
+    ):
+        response = browser.client.post(url, data=data, follow_redirects=True)
+        messages = page_messages(response)
+        assert any("La session a expiré" in message for message in messages), (url, messages)
+        assert not any("CSRF" in message for message in messages), (url, messages)
     with database.connection_context():
         assert [s.nom for s in Structure.select()] == ["CCAS de Poitiers"]
