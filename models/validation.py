@@ -38,6 +38,26 @@ INSEE_CODE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 DEPARTEMENT_RE = re.compile(r"^(\d{2}|2[AB]|97\d)$")
 # Emergency and helpline numbers: 15, 17, 18, 112, 115, 119, 116 006, 3919…
 SHORT_NUMBER_RE = re.compile(r"^(1[5789]|11\d|116\d{3}|3\d{3})$")
+# A number dialled in France: 0 then 9 digits. Overseas departments share this plan
+# but not the +33 country code (0262 12 34 56 is +262 262 12 34 56).
+NATIONAL_NUMBER_RE = re.compile(r"0[1-9][0-9]{8}")
+# Checked before FR: phonenumbers also calls 0596… or 0269… valid +33 numbers.
+# BL and MF share GP's +590 plan; PM's numbers have 6 digits, never 0 + 9.
+OVERSEAS_REGIONS = ("GP", "MQ", "GF", "RE", "YT")
+OVERSEAS_TYPES = {
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+# Prefixes the French plan gives to overseas departments only: such a number is
+# never +33, even in a block phonenumbers does not list yet (0596 12 34 56).
+OVERSEAS_PREFIXES = {
+    "0590": "GP", "0690": "GP", "0691": "GP",
+    "0596": "MQ", "0696": "MQ", "0697": "MQ",
+    "0594": "GF", "0694": "GF",
+    "0262": "RE", "0263": "RE", "0692": "RE", "0693": "RE",
+    "0269": "YT", "0639": "YT",
+}
 
 
 def clean_siret(value):
@@ -70,17 +90,53 @@ def clean_url(value):
 
 
 def clean_phone(value):
-    """Return a French number in E.164 (+33…), or a short number (3919) as is."""
+    """Return a number in E.164 (+33…, +262… overseas), or a short number (3919) as is."""
     raw = re.sub(r"[\s.\-]", "", value or "")
     if SHORT_NUMBER_RE.match(raw):
         return raw
+    number = _parse_phone(raw)
+    if number is None:
+        raise ValueError("Numéro de téléphone invalide (exemple : 05 49 00 00 00).")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parse_phone(raw):
+    if NATIONAL_NUMBER_RE.fullmatch(raw):
+        number = _overseas_number(raw)
+        if number is not None:
+            return number
     try:
         number = phonenumbers.parse(raw, "FR")
     except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise ValueError("Numéro de téléphone invalide (exemple : 05 49 00 00 00).")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return None
+    if phonenumbers.is_valid_number(number):
+        return number
+    # '+596 596 12 34 56', as stored for 0596 12 34 56: same country code, same answer.
+    national = f"0{number.national_number}"
+    overseas = _overseas_number(national) if NATIONAL_NUMBER_RE.fullmatch(national) else None
+    if overseas is not None and overseas.country_code == number.country_code:
+        return overseas
+    return None
+
+
+def _overseas_number(national):
+    """'0262123456' → the Réunion number; None for a metropolitan one.
+
+    08 and 09 numbers (free, shared-cost, VoIP) are national: they stay +33."""
+    if national.startswith(("08", "09")):
+        return None
+    for region in OVERSEAS_REGIONS:
+        number = phonenumbers.parse(national, region)
+        if (phonenumbers.is_valid_number(number)
+                and phonenumbers.number_type(number) in OVERSEAS_TYPES):
+            return number
+    region = OVERSEAS_PREFIXES.get(national[:4])
+    if region is None:
+        return None
+    number = phonenumbers.parse(national, region)
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return number  # a block phonenumbers does not list: is_valid_number would say no
 
 
 def clean_postal_code(value):

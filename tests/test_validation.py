@@ -1,10 +1,11 @@
 """Bad input gets a clear French message and leaves the data as it was."""
 import pytest
 
-from models import CostLine, Scenario, Structure, Training, ValidationError, database
+from models import CostLine, Referent, Scenario, Structure, Training, ValidationError, database
+from models.formatting import format_phone
 from models.validation import clean_phone, clean_siret, parse_decimal
 from tests.conftest import page_messages
-from tests.helpers import make_scenario, make_structure
+from tests.helpers import make_referent, make_scenario, make_structure
 
 VALID_STRUCTURE = {"nom": "CCAS de Civray", "typologie": "CCAS", "date_maj": "2026-11-01"}
 
@@ -102,5 +103,52 @@ def test_value_parsers():
     assert clean_phone("05 49 00 00 00") == "+33549000000"
     assert clean_phone("+33 5 49 00 00 00") == "+33549000000"
     assert clean_phone("3919") == "3919"
+    assert clean_phone("0033 5 49 00 00 00") == "+33549000000"
     # La Poste's SIRET does not follow the Luhn rule; python-stdnum knows the exception.
     assert clean_siret("356 000 000 00048") == "35600000000048"
+
+
+# Overseas departments dial 0 + 9 digits like metropolitan France, with their own country code.
+@pytest.mark.parametrize("typed, stored, shown", [
+    ("0262 12 34 56", "+262262123456", "02 62 12 34 56"),  # La Réunion, refused before
+    ("0596 12 34 56", "+596596123456", "05 96 12 34 56"),  # Martinique, was +33596123456
+    ("0596 30 12 34", "+596596301234", "05 96 30 12 34"),
+    ("06 90 12 34 56", "+590690123456", "06 90 12 34 56"),  # Guadeloupe mobile
+    ("0269 60 12 34", "+262269601234", "02 69 60 12 34"),  # Mayotte
+    ("0639 01 23 45", "+262639012345", "06 39 01 23 45"),  # Mayotte mobile
+    ("0594 10 12 34", "+594594101234", "05 94 10 12 34"),  # Guyane
+    ("05 49 00 00 00", "+33549000000", "05 49 00 00 00"),  # Vienne: stays metropolitan
+    ("0 800 05 95 95", "+33800059595", "08 00 05 95 95"),  # free numbers are national
+    ("+33 5 49 00 00 00", "+33549000000", "05 49 00 00 00"),
+    ("+508 41 12 34", "+508411234", "+508 41 12 34"),  # Saint-Pierre-et-Miquelon
+    ("3919", "3919", "3919"),
+])
+def test_overseas_phones_are_stored_in_e164_and_shown_in_french(as_role, typed, stored, shown):
+    browser = as_role("editor")
+    response = browser.post("/admin/structure/new/", {**VALID_STRUCTURE, "telephone": typed})
+    assert response.status_code == 302, page_messages(response)
+    with database.connection_context():
+        structure = Structure.get(Structure.nom == VALID_STRUCTURE["nom"])
+    assert structure.telephone == stored
+    assert clean_phone(stored) == stored  # cleaning again, on each save, changes nothing
+    assert format_phone(stored) == shown
+    assert shown in browser.get("/admin/structure/").get_data(as_text=True)
+    edit_url = f"/admin/structure/edit/?id={structure.id}"
+    assert f'value="{shown}"' in browser.get(edit_url).get_data(as_text=True)
+    # Saving the form as displayed keeps the number.
+    response = browser.post(edit_url, {**VALID_STRUCTURE, "telephone": shown})
+    assert response.status_code == 302, page_messages(response)
+    with database.connection_context():
+        assert Structure.get_by_id(structure.id).telephone == stored
+
+
+def test_referent_phone_from_martinique_through_the_model():
+    structure = make_structure()
+    referent = make_referent(structure, telephone="0696 20 12 34")
+    with database.connection_context():
+        assert Referent.get_by_id(referent.id).telephone == "+596696201234"
+        with pytest.raises(ValidationError) as error:
+            make_referent(structure, nom="Payet", telephone="0262 12 34")
+    assert error.value.errors == {
+        "telephone": "Numéro de téléphone invalide (exemple : 05 49 00 00 00).",
+    }
