@@ -264,12 +264,17 @@ class MaillageModelView(ModelView):
         self.after_model_delete(model)
         return True
 
+    def selected(self, ids):
+        """The records a list action was given; an id that cannot be one is ignored."""
+        record_ids = [record_id for record_id in map(parse_record_id, ids) if record_id is not None]
+        return self.model.select().where(self.model._meta.primary_key << record_ids)
+
     @action("delete", "Supprimer", "Supprimer les fiches sélectionnées ?")
     def action_delete(self, ids):
         deleted = 0
         try:
             with database.atomic():
-                for model in self.model.select().where(self.model._meta.primary_key << ids):
+                for model in self.selected(ids):
                     self.on_model_delete(model)
                     model.delete_with_dependents()
                     deleted += 1

@@ -12,7 +12,7 @@ from peewee import SQL
 from wtforms import SelectField, StringField
 from wtforms.validators import Optional
 
-from models import CostLine, FundingLine, Scenario, ValidationError
+from models import CostLine, FundingLine, Scenario, ValidationError, database
 from models.budget import (
     COST_CATEGORIES, COUNT, FUNDING_STATUSES, MAX_COMPARED, MIN_COMPARED, MONEY, OPERATORS,
     PERCENT, QUANTITY, Adjustments, ScenarioComparison, VariantPreview, compare,
@@ -164,7 +164,12 @@ class ScenarioView(MaillageModelView):
 
     @action("duplicate", "Dupliquer", "Dupliquer les scénarios sélectionnés avec toutes leurs lignes ?")
     def action_duplicate(self, ids):
-        copies = [duplicate_scenario(s) for s in Scenario.select().where(Scenario.id << ids)]
+        scenarios = list(self.selected(ids))
+        if not scenarios:
+            flash("Aucune copie créée : la sélection ne désigne aucun scénario existant.", "error")
+            return
+        with database.atomic():
+            copies = [duplicate_scenario(scenario) for scenario in scenarios]
         flash("Copie(s) créée(s) : " + ", ".join(f"« {c.name} »" for c in copies) + ".", "success")
 
     @action("variant", "Créer une variante")

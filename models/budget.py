@@ -119,8 +119,12 @@ class CostLine(BaseModel):
         v.choice("category", self.category, [(c, c) for c in COST_CATEGORIES])
         if self.unit:
             v.choice("unit", self.unit, UNITS)
-        for field in ("quantity", "unit_cost", "amount"):
-            v.check(field, check_non_negative, getattr(self, field))
+        for field, message in (
+            ("quantity", "La quantité ne peut pas être négative."),
+            ("unit_cost", "Le coût unitaire ne peut pas être négatif."),
+            ("amount", "Le montant ne peut pas être négatif."),
+        ):
+            v.check(field, lambda value: check_non_negative(value, message), getattr(self, field))
         if self.quantity is not None and self.unit_cost is not None:
             self.amount = to_cents(Decimal(self.quantity) * Decimal(self.unit_cost))
         elif self.amount is None:

@@ -180,7 +180,7 @@ def parse_decimal(value):
         text = text.replace(".", "").replace(",", ".")
     # Plain ASCII digits only: Decimal() would also take "1_000", "1e30" or "١٢".
     if not PLAIN_NUMBER_RE.fullmatch(text):
-        raise ValueError("Montant invalide (exemple : 26 400,50).")
+        raise ValueError("Nombre invalide (exemple : 26 400,50).")
     return Decimal(text)
 
 

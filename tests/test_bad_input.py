@@ -97,8 +97,8 @@ def test_apostrophe_cut_at_the_end_of_a_sheet_name(as_role):
 @pytest.mark.parametrize("amount, message", [
     ("100000000000000000000", "Valeur trop grande"),
     ("12345678901234567,89", "Valeur trop grande"),
-    ("1_000", "Montant invalide"),
-    ("1e20", "Montant invalide"),
+    ("1_000", "Nombre invalide"),
+    ("1e20", "Nombre invalide"),
 ])
 def test_amounts_the_column_cannot_hold_are_refused(as_role, amount, message):
     scenario = make_scenario()

@@ -122,6 +122,16 @@ def test_duplicate_action(as_role, ids):
         assert totals_for(copy).acquired == Decimal("42000.00")
 
 
+@pytest.mark.parametrize("rowid", ["999999", "abc", "99999999999999999999"])
+def test_duplicate_of_no_scenario_says_so(as_role, ids, rowid):
+    before = counts()
+    response = as_role("editor").post("/admin/scenario/action/", {"action": "duplicate", "rowid": [rowid]},
+                                      form_url="/admin/scenario/", follow_redirects=True)
+    assert response.status_code == 200
+    assert "Aucune copie créée : la sélection ne désigne aucun scénario existant." in text(response)
+    assert counts() == before
+
+
 def test_viewer_may_neither_duplicate_nor_create_variants(as_role, ids):
     browser = as_role("viewer")
     before = counts()
@@ -167,12 +177,12 @@ def test_variant_preview_then_confirm(as_role, ids):
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"etp": "beaucoup"}, "Nouveau nombre d'ETP : Montant invalide"),
+    ({"etp": "beaucoup"}, "Nouveau nombre d'ETP : Nombre invalide"),
     ({"line": "", "operator": "", "etp": ""}, "Indiquez au moins un changement"),
     ({"category": "Locaux", "percent": "900"}, "de −100 % à +500 %"),
     ({"name": SCENARIO_2}, "Un scénario s'appelle déjà"),
     ({"etp": "1000000000000"}, "Le nombre d'ETP d'une ligne va de 0 à 1 000."),
-    ({"etp": "1e30"}, "Nouveau nombre d'ETP : Montant invalide"),
+    ({"etp": "1e30"}, "Nouveau nombre d'ETP : Nombre invalide"),
     ({"name": "V" * 300}, "Le nom ne doit pas dépasser 255 caractères."),
 ])
 def test_variant_bad_input(as_role, ids, changes, message):
@@ -220,5 +230,10 @@ def test_negative_amount_is_refused_in_the_form(as_role, ids):
     })
     assert response.status_code == 200
     assert "Le montant ne peut pas être négatif." in text(response)
+    response = browser.post("/admin/costline/new/", {
+        "scenario": str(ids[SCENARIO_2]), "category": "Personnel", "designation": "Accueil",
+        "quantity": "-1", "unit": "ETP", "unit_cost": "36000",
+    })
+    assert "La quantité ne peut pas être négative." in text(response)
     with database.connection_context():
         assert totals_for(Scenario.get_by_id(ids[SCENARIO_2])).year_one == Decimal("95310.00")
