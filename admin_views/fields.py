@@ -77,8 +77,9 @@ class MaillageModelConverter(CustomModelConverter):
         return convert
 
     def handle_date(self, model, field, **kwargs):
-        # The date picker writes 2026-03-10; a French user types 10/03/2026.
-        kwargs["format"] = ["%Y-%m-%d", "%d/%m/%Y"]
+        # Shown, typed and picked as 10/03/2026; a pasted 2026-03-10 is read too.
+        kwargs["format"] = ["%d/%m/%Y", "%Y-%m-%d"]
+        kwargs["render_kw"] = {"data-date-format": "DD/MM/YYYY", "placeholder": "jj/mm/aaaa"}
         return super().handle_date(model, field, **kwargs)
 
     def handle_phone(self, model, field, **kwargs):

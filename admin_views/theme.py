@@ -1,4 +1,4 @@
-"""The panel's stylesheet, served by Maillage itself.
+"""The panel's stylesheet and scripts, served by Maillage itself.
 
 Flask-Admin's flatly swatch opens with an @import of Google Fonts: offline every
 page waits for it, online every visit is reported to Google. Maillage serves the
@@ -16,7 +16,8 @@ SWATCH_FILE = (Path(flask_admin.__file__).parent / "static" / "bootstrap" / "boo
                / "swatch" / SWATCH / "bootstrap.min.css")
 REMOTE_IMPORT_RE = re.compile(r"@import url\((?:https?:)?//[^)]*\);?")
 
-blueprint = Blueprint("theme", __name__)
+# static/: what Maillage adds to the panel (maillage-fr.js puts its widgets in French).
+blueprint = Blueprint("theme", __name__, static_folder="static", static_url_path="/theme/static")
 
 
 @functools.cache

@@ -103,3 +103,33 @@ def test_log_out_from_the_menu(chrome, server):
     assert "Vous êtes déconnecté·e." in chrome.page_source
     chrome.get(f"{server}/admin/")
     assert "/login" in chrome.current_url
+
+
+def test_date_picker_and_select_lists_speak_french(chrome, server):
+    import re
+
+    log_in(chrome, server)
+    chrome.get(f"{server}/admin/training/new/")
+    date = chrome.find_element(By.ID, "date")
+    assert date.get_attribute("placeholder") == "jj/mm/aaaa"
+    date.click()
+    picker = WebDriverWait(chrome, 10).until(
+        expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, ".daterangepicker"))
+    )
+    days = [cell.text for cell in picker.find_elements(By.CSS_SELECTOR, "thead tr:last-child th")
+            if cell.is_displayed()]
+    assert days[-7:] == ["lu", "ma", "me", "je", "ve", "sa", "di"]  # the week starts on Monday
+    months = [option.get_attribute("textContent")
+              for option in picker.find_elements(By.CSS_SELECTOR, "select.monthselect option")]
+    assert months[0] == "janv." and months[-1] == "déc."
+    picker.find_element(By.CSS_SELECTOR, "td.available:not(.off)").click()
+    assert re.fullmatch(r"\d\d/\d\d/\d{4}", date.get_attribute("value"))
+
+    chrome.get(f"{server}/admin/structure/new/")
+    search = chrome.find_element(By.CSS_SELECTOR, "#s2id_thematiques input")
+    search.click()
+    search.send_keys("zzzz")
+    no_match = WebDriverWait(chrome, 10).until(expected_conditions.visibility_of_element_located(
+        (By.CSS_SELECTOR, "#select2-drop .select2-no-results")  # the open list
+    ))
+    assert no_match.text == "Aucun résultat"

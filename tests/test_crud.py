@@ -101,6 +101,7 @@ def test_training_with_inline_attendance(as_role):
     assert "900,00 €" in browser.get("/admin/training/").get_data(as_text=True)
     form = browser.get(f"/admin/training/edit/?id={training.id}").get_data(as_text=True)
     assert "Présence #1" in form and "Ajouter une ligne : Présence" in form
+    assert 'value="07/12/2026"' in form and 'data-date-format="DD/MM/YYYY"' in form
 
 
 def test_scenario_with_inline_cost_and_funding_lines(as_role):
