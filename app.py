@@ -20,7 +20,7 @@ from models.committee import generate_pack, resolve_filters
 from models.importer import ImportFileError, apply_import, plan_import
 from models.budget import compare
 from models.scenario_workbook import write_comparison_workbook
-from models.schema import migrate
+from models.schema import applied_migrations, migrate
 from models.users import ROLES, create_or_reset_user, generate_password
 from models.validation import ValidationError
 from seeds.loader import load_seeds
@@ -119,9 +119,11 @@ def create_app(config=None):
 def register_commands(app):
     @app.cli.command("init-db")
     def init_db():
-        """Crée la base et applique les migrations."""
-        applied = migrate(database.obj)
-        click.echo(f"Migrations appliquées : {', '.join(applied) or 'aucune (base à jour)'}")
+        """Crée la base si besoin, applique les migrations et dit où en est le schéma."""
+        migrate(database.obj)  # the app has already applied them when it started: none left, normally
+        applied = applied_migrations(database.obj)
+        click.echo(f"Base à jour : {len(applied)} migration(s) appliquée(s), dont la dernière "
+                   f"« {applied[-1]} ».")
 
     @app.cli.command("seed")
     def seed():

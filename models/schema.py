@@ -11,6 +11,15 @@ from playhouse.migrations import Runner
 MIGRATIONS_DIRECTORY = Path(__file__).parent / "migrations"
 
 
+def _runner(db):
+    return Runner(db, directory=str(MIGRATIONS_DIRECTORY))
+
+
 def migrate(db):
     """Apply the pending migrations; return their names."""
-    return Runner(db, directory=str(MIGRATIONS_DIRECTORY)).up()
+    return _runner(db).up()
+
+
+def applied_migrations(db):
+    """The names of the migrations the database has, in order."""
+    return sorted(_runner(db).applied())

@@ -78,3 +78,13 @@ def test_create_user_command(app):
     assert short.exit_code != 0 and "au moins 10 caractères" in short.output
     with database.connection_context():
         assert not User.select().where(User.email == "x@ccas.fr").exists()
+
+
+def test_init_db_says_the_schema_is_up_to_date(app):
+    from models.schema import MIGRATIONS_DIRECTORY
+
+    latest = sorted(path.stem for path in MIGRATIONS_DIRECTORY.glob("0*.py"))[-1]
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    count = len(list(MIGRATIONS_DIRECTORY.glob("0*.py")))
+    assert f"Base à jour : {count} migration(s) appliquée(s), dont la dernière « {latest} »." in result.output
