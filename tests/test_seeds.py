@@ -42,7 +42,9 @@ def test_the_documents_places_and_networks_are_there():
                 "RVC Montmorillon"} <= networks
         names = " ".join(s.nom for s in Structure.select())
         for place in ("Besançon", "Pontarlier", "Montbéliard", "Saint-Vit", "Valdahon",
-                      "Morteau", "France Victimes 25 Besançon", "France Victimes Nord Franche-Comté"):
+                      "Morteau", "France Victimes 25 Besançon", "France Victimes Nord Franche-Comté",
+                      "CAF (Morbihan)", "CPAM (Morbihan)", "Pôle emploi (Morbihan)",
+                      "Maisons départementales des solidarités (Vienne)"):
             assert place in names, place
         ccas = Structure.get(Structure.nom.contains("CCAS de Grenoble"))
         assert sorted(a.places for a in ccas.antennes) == [6, 10]
