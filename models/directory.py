@@ -11,7 +11,7 @@ from .db import BaseModel
 from .fields import PhoneField, SlugListField
 from .validation import (
     Validator, clean_departement, clean_email, clean_insee_code, clean_phone,
-    clean_postal_code, clean_siret, clean_url,
+    clean_opening_hours, clean_postal_code, clean_siret, clean_url,
 )
 
 TERRITORY_KINDS = [
@@ -184,6 +184,7 @@ class Structure(BaseModel):
             ("siret", clean_siret), ("code_postal", clean_postal_code),
             ("code_insee", clean_insee_code), ("telephone", clean_phone),
             ("courriel", clean_email), ("site_web", clean_url),
+            ("horaires_accueil", clean_opening_hours),
         ):
             value = getattr(self, field)
             if isinstance(value, str):

@@ -60,6 +60,42 @@ OVERSEAS_PREFIXES = {
 }
 
 
+# OpenStreetMap opening_hours, as data·inclusion asks for horaires_accueil: the
+# usual constructs (days, months, weeks, holidays, times, off, comments); the
+# rarer ones (sunrise, nth weekday…) are left to the person who needs them.
+_DAY = r"(?:Mo|Tu|We|Th|Fr|Sa|Su)(?:\[-?\d(?:-\d)?(?:,-?\d(?:-\d)?)*\])?"
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_TIME = r"(?:[01]\d|2[0-4]):[0-5]\d"
+OPENING_HOURS_TOKEN_RES = [re.compile(pattern) for pattern in (
+    rf"{_DAY}(?:-{_DAY})?(?:,{_DAY}(?:-{_DAY})?)*",  # Mo-Fr, Mo,We, Mo[1]
+    r"(?:PH|SH)(?:,(?:PH|SH))*",  # public and school holidays
+    rf"{_MONTH}(?:\d{{1,2}})?(?:-{_MONTH}(?:\d{{1,2}})?)?(?:,{_MONTH}(?:-{_MONTH})?)*",  # Jan-Jun
+    r"\d{1,2}(?:-\d{1,2})?",  # a day of the month, after a month: Dec 25
+    r"week|\d{2}(?:-\d{2})?(?:/\d)?(?:,\d{2}(?:-\d{2})?)*",  # week 01-26
+    r"\d{4}(?:-\d{4})?",  # a year
+    rf"{_TIME}(?:-{_TIME}\+?|\+)(?:,{_TIME}(?:-{_TIME}\+?|\+))*",  # 09:00-12:00,14:00-17:00
+    r"open|closed|off|unknown|24/7",
+    r'"[^"]*"',  # a comment: "sur rendez-vous"
+)]
+OPENING_HOURS_EXAMPLE = "Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00; PH off"
+
+
+def clean_opening_hours(value):
+    """Check the OpenStreetMap syntax: 'Mo-Fr 09:00-12:00; PH off'."""
+    text = re.sub(r"\s*;\s*", "; ", " ".join((value or "").split())).rstrip("; ")
+    for rule in re.split(r";|\|\|", text):
+        # "Jan-Mar: Mo-Fr 09:00-12:00": a colon may close a date selector.
+        tokens = [token.removesuffix(":") for token in re.findall(r'"[^"]*"|[^\s"]+|"', rule)]
+        if not tokens or not all(
+            any(pattern.fullmatch(token) for pattern in OPENING_HOURS_TOKEN_RES) for token in tokens
+        ):
+            raise ValueError(
+                "Horaires au format OpenStreetMap attendus, jours en anglais abrégés et heures "
+                f"sur 24 h (exemple : {OPENING_HOURS_EXAMPLE})."
+            )
+    return text
+
+
 def clean_siret(value):
     """Return the 14-digit SIRET or raise ValueError with a French message."""
     compact = stdnum_siret.compact(value or "")

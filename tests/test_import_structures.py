@@ -101,6 +101,23 @@ def test_every_error_of_a_line_is_listed_at_once(as_role):
     assert _structures() == {}
 
 
+def test_opening_hours_are_checked_like_in_the_form(as_role):
+    editor = as_role("editor")
+    page = _upload(editor, _xlsx([
+        ["Nom", "Typologie", "Horaires d'accueil"],
+        ["CCAS de Civray", "CCAS", "Mo-Fr 09:00-12:00 ;PH off"],
+        ["CCAS de Loudun", "CCAS", "du lundi au vendredi, 9h-12h"],
+    ]), filename="partenaires.xlsx").data.decode()
+    assert "<td>3</td><td>Horaires d&#39;accueil</td><td>Horaires au format OpenStreetMap attendus" in page
+    assert "Confirmer" not in page
+    page = _upload(editor, _xlsx([
+        ["Nom", "Typologie", "Horaires d'accueil"], ["CCAS de Civray", "CCAS", "Mo-Fr 09:00-12:00 ;PH off"],
+    ]), filename="partenaires.xlsx").data.decode()
+    assert "1 à créer" in page
+    _confirm(editor)
+    assert _structures()["CCAS de Civray"].horaires_accueil == "Mo-Fr 09:00-12:00; PH off"
+
+
 @pytest.mark.parametrize("encoding,separator", [("utf-8", ";"), ("cp1252", ";"), ("utf-8-sig", ",")])
 def test_csv_encodings_and_separators(as_role, encoding, separator):
     text = "Nom{0}Typologie{0}Commune\nMaison des Solidarités{0}MDS{0}Châtellerault\n".format(separator)

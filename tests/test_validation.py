@@ -19,6 +19,8 @@ VALID_STRUCTURE = {"nom": "CCAS de Civray", "typologie": "CCAS", "date_maj": "20
     ("code_insee", "ABCDE", "Le code INSEE doit comporter 5 caractères"),
     ("places", "-3", "Le nombre de places ne peut pas être négatif."),
     ("typologie", "INCONNUE", "Not a valid choice"),
+    ("horaires_accueil", "n importe quoi", "Horaires au format OpenStreetMap attendus"),
+    ("horaires_accueil", "Lundi au vendredi 9h-12h", "exemple : Mo-Fr 09:00-12:00,14:00-17:00"),
 ])
 def test_bad_structure_fields_are_explained_on_the_form(as_role, field, value, message):
     browser = as_role("editor")
@@ -152,3 +154,17 @@ def test_referent_phone_from_martinique_through_the_model():
     assert error.value.errors == {
         "telephone": "Numéro de téléphone invalide (exemple : 05 49 00 00 00).",
     }
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("Mo-Fr 09:00-12:00,14:00-17:00", "Mo-Fr 09:00-12:00,14:00-17:00"),
+    ("  Mo-Fr 08:30-12:30 ;PH off; ", "Mo-Fr 08:30-12:30; PH off"),
+    ('Tu 14:00-17:00 "sur rendez-vous"', 'Tu 14:00-17:00 "sur rendez-vous"'),
+    ("Jan-Jun: Mo,We 09:00-12:00; Dec 25 off", "Jan-Jun: Mo,We 09:00-12:00; Dec 25 off"),
+    ("24/7", "24/7"),
+])
+def test_opening_hours_in_openstreetmap_syntax_are_kept_tidy(as_role, typed, stored):
+    response = as_role("editor").post("/admin/structure/new/", {**VALID_STRUCTURE, "horaires_accueil": typed})
+    assert response.status_code == 302, page_messages(response)
+    with database.connection_context():
+        assert Structure.get(Structure.nom == VALID_STRUCTURE["nom"]).horaires_accueil == stored
