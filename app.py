@@ -66,6 +66,13 @@ def ensure_admin_account():
         )
 
 
+class CommandError(click.ClickException):
+    """A command's refusal, said in French from the first word."""
+
+    def show(self, file=None):
+        click.echo(f"Erreur : {self.format_message()}", file=file, err=True)
+
+
 def login_name():
     """The operating-system login: the author of what a command writes."""
     try:
@@ -142,7 +149,7 @@ def register_commands(app):
         try:
             user = create_or_reset_user(email, password, role=role, name=name)
         except ValueError as error:
-            raise click.ClickException(str(error))
+            raise CommandError(str(error))
         click.echo(f"Compte {user.email} ({user.role_label}) enregistré.")
 
     @app.cli.command("import-structures")
@@ -157,7 +164,7 @@ def register_commands(app):
                 apply_import(plan)
                 click.echo("Import enregistré.")
         except ImportFileError as error:
-            raise click.ClickException(f"Rien n'a été enregistré. {error}")
+            raise CommandError(f"Rien n'a été enregistré. {error}")
 
     @app.cli.command("export-committee")
     @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
@@ -171,9 +178,9 @@ def register_commands(app):
             ids = [int(i) for i in scenarios.split(",") if i.strip()]
             pack = generate_pack(resolve_filters(territory, ids), author=author)
         except ValueError:
-            raise click.ClickException("Les scénarios sont des numéros séparés par des virgules.")
+            raise CommandError("Les scénarios sont des numéros séparés par des virgules.")
         except ValidationError as error:
-            raise click.ClickException(f"Aucun dossier généré. {error.describe()}")
+            raise CommandError(f"Aucun dossier généré. {error.describe()}")
         output.write_bytes(bytes(pack.content))
         click.echo(f"Dossier écrit : {output} (archivé n° {pack.id}, SHA-256 {pack.sha256}).")
 
@@ -186,11 +193,11 @@ def register_commands(app):
     def export_scenarios(output, ids, author):
         """Écrit le classeur de comparaison de 2 à 6 scénarios (XLSX)."""
         if not output.parent.is_dir():
-            raise click.ClickException(f"Le dossier {output.parent} n'existe pas.")
+            raise CommandError(f"Le dossier {output.parent} n'existe pas.")
         try:
             comparison = compare(ids)
         except ValidationError as error:
-            raise click.ClickException(f"Aucun fichier écrit. {error.describe()}")
+            raise CommandError(f"Aucun fichier écrit. {error.describe()}")
         for warning in comparison.warnings():
             click.echo(f"Attention : {warning}", err=True)
         write_comparison_workbook(str(output), comparison, author=author)

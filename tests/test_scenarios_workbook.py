@@ -316,6 +316,7 @@ def test_cli_export_scenarios(app, tmp_path):
                          ("999998,999999", "introuvable")):
         result = runner.invoke(args=["export-scenarios", str(tmp_path / "non.xlsx"), "--ids", bad])
         assert result.exit_code == 1 and message in result.output
+        assert result.output.startswith("Erreur : ")  # not Click's English "Error:"
     assert not (tmp_path / "non.xlsx").exists()
 
 
