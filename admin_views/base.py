@@ -12,7 +12,7 @@ from markupsafe import Markup
 from peewee import JOIN, Field, Node, NodeList
 
 from models import ValidationError, database
-from models.db import label_columns
+from models.db import label_columns, reading_order
 from models.validation import parse_record_id
 from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
 from models.formatting import (
@@ -205,14 +205,18 @@ class MaillageModelView(ModelView):
         # Computed columns (totals) sort on their SQL alias.
         if isinstance(sort_field, Node) and not isinstance(sort_field, Field):
             return query, joins, sort_field.desc() if sort_desc else sort_field.asc()
-        # A joined record sorts by its name, not by its id.
+        # A joined record sorts by its name, not by its id; text in alphabetical
+        # order, case and accents aside; a coded column by the labels shown.
         field = getattr(self.model, sort_field, None) if isinstance(sort_field, str) else sort_field
         foreign_key, target = self._joined_tables().get(getattr(field, "name", None), (None, None))
         if foreign_key is not None and field is foreign_key:
-            labels = [getattr(target, label) for label in target._meta.label_fields]
-            order = [label.desc() if sort_desc else label.asc() for label in labels]
-            return query, joins, NodeList(order, ", ")
-        return super()._sort_clause(query, joins, sort_field, sort_desc)
+            columns = [getattr(target, label) for label in target._meta.label_fields]
+        elif isinstance(field, Field) and field.model is self.model:
+            columns = [field]
+        else:
+            return super()._sort_clause(query, joins, sort_field, sort_desc)
+        order = [reading_order(column) for column in columns]
+        return query, joins, NodeList([o.desc() if sort_desc else o.asc() for o in order], ", ")
 
     def get_one(self, id):
         primary_key = parse_record_id(id)

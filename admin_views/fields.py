@@ -1,10 +1,12 @@
 """Form fields that read and show values the French way."""
 from flask_admin.form import Select2Widget
 from flask_admin.contrib.peewee.form import CustomModelConverter
+from wtfpeewee.fields import SelectQueryField
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import Length
 from peewee import AutoField
 
+from models.db import in_label_order
 from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
 from models.formatting import format_number, format_phone
 from models.validation import parse_decimal
@@ -75,6 +77,14 @@ class MaillageModelConverter(CustomModelConverter):
             return field.name, FrenchDecimalField(**kwargs)
 
         return convert
+
+    def handle_foreign_key(self, model, field, **kwargs):
+        # The records to pick from, by name in alphabetical order (not in creation order).
+        if field.choices is not None or field.name in getattr(self.view, "_form_ajax_refs", {}):
+            return super().handle_foreign_key(model, field, **kwargs)
+        if field.null:
+            kwargs["allow_blank"] = True
+        return field.name, SelectQueryField(query=in_label_order(field.rel_model), **kwargs)
 
     def handle_date(self, model, field, **kwargs):
         # Shown, typed and picked as 10/03/2026; a pasted 2026-03-10 is read too.

@@ -1,8 +1,7 @@
 """Grid filters built from the model's code lists and rules."""
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
 
-from models.db import label_columns
-from models.formatting import ascii_fold
+from models.db import in_label_order
 
 YES_NO = (("1", "Oui"), ("0", "Non"))
 
@@ -17,9 +16,7 @@ def related_filter(field):
     related = field.rel_model
 
     def options():
-        rows = related.select(*label_columns(related))
-        return sorted(((str(row.id), str(row)) for row in rows),
-                      key=lambda option: ascii_fold(option[1]).lower())
+        return [(str(row.id), str(row)) for row in in_label_order(related)]
 
     return FilterEqual(column=field, name=field.verbose_name, options=options)
 

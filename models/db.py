@@ -3,10 +3,14 @@ import functools
 import re
 from decimal import Decimal
 
-from peewee import DatabaseProxy, DecimalField, Model, SqliteDatabase
+from peewee import (
+    Case, CharField, DatabaseProxy, DecimalField, Model, PostgresqlDatabase, SqliteDatabase,
+    TextField,
+)
 from playhouse.db_url import connect
 
-from .formatting import format_number
+from .fields import SlugListField
+from .formatting import ascii_fold, format_number
 from .validation import INTEGER_MAX, ValidationError
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/maillage.db"
@@ -42,11 +46,66 @@ def sqlite_like(pattern, value, escape=None):
     return _like_pattern(pattern, escape).fullmatch(str(value)) is not None
 
 
+# The order a French reader expects: "Commissariat" before "CPAM", "Éducation" among
+# the E. SQLite compares bytes, and PostgreSQL follows its locale (often C.UTF-8):
+# SQLite gets this collation, PostgreSQL its ICU French one.
+SQLITE_TEXT_COLLATION = "maillage_text"
+POSTGRESQL_TEXT_COLLATIONS = ("fr-x-icu", "und-x-icu")
+
+
+def _text_order_key(text):
+    return ascii_fold(text).casefold(), text
+
+
+def _compare_text(left, right):
+    left, right = _text_order_key(left), _text_order_key(right)
+    return (left > right) - (left < right)
+
+
+def _text_collation(db):
+    if isinstance(db, SqliteDatabase):
+        return SQLITE_TEXT_COLLATION
+    if not isinstance(db, PostgresqlDatabase):
+        return None
+    if not hasattr(db, "maillage_text_collation"):
+        found = {row[0] for row in db.execute_sql(
+            "SELECT collname FROM pg_collation WHERE collname IN %s", (POSTGRESQL_TEXT_COLLATIONS,),
+        )}
+        db.maillage_text_collation = next(
+            (f'"{name}"' for name in POSTGRESQL_TEXT_COLLATIONS if name in found), None,
+        )
+    return db.maillage_text_collation
+
+
+def alphabetical(expression):
+    """`expression` (a text column or a CASE) to sort in French alphabetical order."""
+    collation = _text_collation(database.obj)
+    return expression.collate(collation) if collation else expression
+
+
+def reading_order(column):
+    """What to sort `column` by so that a list reads in order: text alphabetically,
+    a coded column by the labels shown; numbers, dates and lists as they are."""
+    if isinstance(column, SlugListField) or not isinstance(column, (CharField, TextField)):
+        return column
+    if column.choices:
+        return alphabetical(Case(column, [(code, label) for code, label in column.choices], column))
+    return alphabetical(column)
+
+
+def in_label_order(model):
+    """The records of `model`, with their names only (Meta.label_fields), in reading order."""
+    return model.select(*label_columns(model)).order_by(
+        *(reading_order(getattr(model, name)) for name in model._meta.label_fields)
+    )
+
+
 def open_database(url=DEFAULT_DATABASE_URL):
     """Connect the proxy to the database named by `url` and return it."""
     if url.startswith("sqlite"):
         db = connect(url, pragmas=SQLITE_PRAGMAS)
         db.register_function(sqlite_like, "like")  # any number of arguments: with or without ESCAPE
+        db.register_collation(_compare_text, SQLITE_TEXT_COLLATION)
     else:
         db = connect(url)
     database.initialize(db)

@@ -2,7 +2,6 @@
 import datetime
 import io
 import logging
-import re
 import zipfile
 
 import openpyxl

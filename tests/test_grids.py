@@ -124,3 +124,32 @@ def test_referents_filter_by_their_structure_territory(as_role):
     page = page_of(browser, "/admin/referent/")
     page = page_of(browser, filtered_url("/admin/referent/", page, "Territoire", south.id))
     assert "Durand" in page and "Martin" not in page
+
+
+def test_names_sort_as_a_reader_expects_case_and_accents_aside(as_role):
+    for name in ("Éducation nationale", "CPAM de la Vienne", "Commissariat de Poitiers", "eau et solidarité"):
+        make_structure(name)
+    expected = ["Commissariat de Poitiers", "CPAM de la Vienne", "eau et solidarité", "Éducation nationale"]
+    browser = as_role("viewer")
+    page = page_of(browser, "/admin/structure/")
+    assert listed_names(page) == expected  # the default order
+    assert listed_names(page_of(browser, sorted_url(page, "Nom", descending=True))) == expected[::-1]
+
+
+def test_coded_columns_sort_by_the_label_shown(as_role):
+    # Codes ETAT < HOSP < JUSTICE; labels Hôpital < Justice < Service de l'État.
+    for name, code in (("Préfecture", "ETAT"), ("CHU", "HOSP"), ("Tribunal", "JUSTICE")):
+        make_structure(name, typologie=code)
+    browser = as_role("viewer")
+    page = page_of(browser, sorted_url(page_of(browser, "/admin/structure/"), "Typologie"))
+    assert listed_names(page) == ["CHU", "Tribunal", "Préfecture"]
+
+
+def test_form_lists_offer_records_in_alphabetical_order(as_role):
+    for name in ("Éducation nationale", "CPAM de la Vienne", "Commissariat de Poitiers"):
+        make_structure(name)
+    page = page_of(as_role("editor"), "/admin/referent/new/")
+    select = page.split('id="structure"')[1].split("</select>")[0]
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", select) == [
+        "Commissariat de Poitiers", "CPAM de la Vienne", "Éducation nationale",
+    ]
