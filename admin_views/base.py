@@ -21,6 +21,7 @@ from models.formatting import (
 
 from .exports import export_grid
 from .fields import MaillageModelConverter
+from .filters import MaillageFilterConverter
 
 
 def user_can_edit():
@@ -89,6 +90,7 @@ class MaillageModelView(ModelView):
 
     form_base_class = SecureForm
     model_form_converter = MaillageModelConverter
+    filter_converter = MaillageFilterConverter()
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_detail = TYPE_FORMATTERS
     can_view_details = True

@@ -1,4 +1,8 @@
 """Grid filters built from the model's code lists and rules."""
+import datetime
+import re
+
+from flask_admin.contrib.peewee import filters as peewee_filters
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
 
 from models.db import in_label_order
@@ -34,3 +38,68 @@ class ExpressionFilter(BasePeeweeFilter):
 
     def operation(self):
         return "est"
+
+
+# Date filters read what the French date picker writes: « 15/01/2027 », and a period
+# « 01/01/2027 au 31/12/2027 » (Flask-Admin's own 2027-01-15 and « … to … » still work).
+FILTER_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
+PERIOD_SEPARATOR_RE = re.compile(r"\s+(?:au|to)\s+")
+
+
+def parse_filter_date(text):
+    for date_format in FILTER_DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text.strip(), date_format).date()
+        except ValueError:
+            continue
+    raise ValueError(f"Date invalide : {text}")
+
+
+class FrenchDate:
+    def clean(self, value):
+        return parse_filter_date(value)
+
+
+class FrenchPeriod:
+    def clean(self, value):
+        return [parse_filter_date(part) for part in PERIOD_SEPARATOR_RE.split(value.strip())]
+
+    def validate(self, value):
+        try:
+            start, end = self.clean(value)
+        except ValueError:  # not a date, or not two of them
+            return False
+        return start <= end
+
+
+class DateEqualFilter(FrenchDate, peewee_filters.DateEqualFilter):
+    pass
+
+
+class DateNotEqualFilter(FrenchDate, peewee_filters.DateNotEqualFilter):
+    pass
+
+
+class DateGreaterFilter(FrenchDate, peewee_filters.DateGreaterFilter):
+    pass
+
+
+class DateSmallerFilter(FrenchDate, peewee_filters.DateSmallerFilter):
+    pass
+
+
+class DateBetweenFilter(FrenchPeriod, peewee_filters.DateBetweenFilter):
+    pass
+
+
+class DateNotBetweenFilter(FrenchPeriod, peewee_filters.DateNotBetweenFilter):
+    pass
+
+
+class MaillageFilterConverter(peewee_filters.FilterConverter):
+    """Flask-Admin's filters for each column type, with French dates."""
+
+    date_filters = (
+        DateEqualFilter, DateNotEqualFilter, DateGreaterFilter, DateSmallerFilter,
+        DateBetweenFilter, DateNotBetweenFilter, peewee_filters.FilterEmpty,
+    )

@@ -1,5 +1,6 @@
 """A real Chromium drives a real server: login, forms with their scripts, inline rows."""
 import os
+import re
 import shutil
 import threading
 
@@ -106,8 +107,6 @@ def test_log_out_from_the_menu(chrome, server):
 
 
 def test_date_picker_and_select_lists_speak_french(chrome, server):
-    import re
-
     log_in(chrome, server)
     chrome.get(f"{server}/admin/training/new/")
     date = chrome.find_element(By.ID, "date")
@@ -133,3 +132,24 @@ def test_date_picker_and_select_lists_speak_french(chrome, server):
         (By.CSS_SELECTOR, "#select2-drop .select2-no-results")  # the open list
     ))
     assert no_match.text == "Aucun résultat"
+
+
+def test_a_date_filter_picks_a_french_period(chrome, server):
+    log_in(chrome, server)
+    chrome.get(f"{server}/admin/training/")
+    chrome.find_element(By.XPATH, "//a[contains(., 'Ajouter un filtre')]").click()
+    chrome.find_element(By.XPATH, "//a[contains(@class, 'filter') and normalize-space(.)='Date']").click()
+    # The operation list is drawn by select2 over a hidden <select>: choose « entre » as it does.
+    chrome.execute_script(
+        "var select = $('select.filter-op');"
+        "select.val(select.find('option').filter(function () { return $(this).text() === 'entre'; }).val())"
+        ".trigger('change');"
+    )
+    chrome.find_element(By.CSS_SELECTOR, "input.filter-val").click()
+    picker = WebDriverWait(chrome, 10).until(lambda driver: next(  # the open one, among earlier pickers
+        (p for p in driver.find_elements(By.CSS_SELECTOR, ".daterangepicker") if p.is_displayed()), None
+    ))
+    assert picker.find_element(By.CSS_SELECTOR, ".applyBtn").text == "Appliquer"
+    picker.find_element(By.CSS_SELECTOR, ".applyBtn").click()
+    value = chrome.find_element(By.CSS_SELECTOR, "input.filter-val").get_attribute("value")
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} au \d\d/\d\d/\d{4}", value), value

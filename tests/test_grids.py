@@ -153,3 +153,31 @@ def test_form_lists_offer_records_in_alphabetical_order(as_role):
     assert re.findall(r"<option[^>]*>([^<]+)</option>", select) == [
         "Commissariat de Poitiers", "CPAM de la Vienne", "Éducation nationale",
     ]
+
+
+def filter_arg(page, label, widget):
+    """The URL argument of the first `label` filter drawn with `widget` (datepicker…)."""
+    start = page.index(f'"{label}": [') + len(f'"{label}": ')
+    group = json.JSONDecoder().raw_decode(page, start)[0]
+    return next(operation["arg"] for operation in group if operation["type"] == widget)
+
+
+def test_date_filters_read_french_dates_and_periods(as_role):
+    from models import Training
+
+    with database.connection_context():
+        for theme, day in (("Janvier", "2027-01-15"), ("Mars", "2027-03-10")):
+            Training.create(theme=theme, date=day, half_days=1)
+    browser = as_role("viewer")
+    page = page_of(browser, "/admin/training/")
+    on_day, period = filter_arg(page, "Date", "datepicker"), filter_arg(page, "Date", "daterangepicker")
+    found = page_of(browser, f"/admin/training/?flt0_{on_day}=15/01/2027")
+    assert "Janvier" in found and "Mars" not in found
+    found = page_of(browser, f"/admin/training/?flt0_{period}=01/03/2027 au 31/03/2027")
+    assert "Mars" in found and "Janvier" not in found
+    found = page_of(browser, f"/admin/training/?flt0_{period}=2027-01-01 to 2027-01-31")  # Flask-Admin's form
+    assert "Janvier" in found and "Mars" not in found
+    for wrong in ("31/02/2027", "01/04/2027 au 01/03/2027"):
+        refused = browser.get(f"/admin/training/?flt0_{on_day if 'au' not in wrong else period}={wrong}")
+        assert refused.status_code == 200
+        assert "Valeur de filtre non valide" in html.unescape(refused.get_data(as_text=True))

@@ -47,7 +47,15 @@
       return;
     }
     $.fn.daterangepicker = function (options, callback) {
-      return daterangepicker.call(this, $.extend(true, {locale: labels}, options), callback);
+      options = $.extend(true, {locale: labels}, options);
+      // Grid filters ask for ISO dates and « … to … »: the server reads French ones too.
+      if (options.format === "YYYY-MM-DD") {
+        options.format = "DD/MM/YYYY";
+      }
+      if (options.separator === " to ") {
+        options.separator = " au ";
+      }
+      return daterangepicker.call(this, options, callback);
     };
   });
 }());
