@@ -1,9 +1,10 @@
 """What every Maillage grid shares: access rules, French display, joined lists."""
 import datetime
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.babel import gettext
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.form import SecureForm
 from flask_admin.model import typefmt
@@ -130,7 +131,16 @@ class MaillageModelView(ModelView):
         if not valid and csrf is not None and csrf.errors:
             flash(SESSION_EXPIRED, "error")
             csrf.errors = []  # said once, in French, instead of « CSRF Token: … » on a hidden field
+            g.session_expired = True
         return valid
+
+    def render(self, template, **kwargs):
+        if g.get("session_expired"):
+            # Flask-Admin adds « corrigez les champs signalés » though no field is wrong.
+            unmarked = {gettext("Failed to create record."), gettext("Failed to save record.")}
+            session["_flashes"] = [(category, message) for category, message
+                                   in session.get("_flashes", []) if message not in unmarked]
+        return super().render(template, **kwargs)
 
     def delete_form(self):
         form = super().delete_form()

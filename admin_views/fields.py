@@ -2,8 +2,9 @@
 from flask_admin.form import Select2Widget
 from flask_admin.contrib.peewee.form import CustomModelConverter
 from wtfpeewee.fields import SelectQueryField
+from wtfpeewee.orm import ValueRequired
 from wtforms import SelectMultipleField, StringField
-from wtforms.validators import Length
+from wtforms.validators import InputRequired, Length
 from peewee import AutoField
 
 from models.db import in_label_order
@@ -90,6 +91,12 @@ class MaillageModelConverter(CustomModelConverter):
         # Shown, typed and picked as 10/03/2026; a pasted 2026-03-10 is read too.
         kwargs["format"] = ["%d/%m/%Y", "%Y-%m-%d"]
         kwargs["render_kw"] = {"data-date-format": "DD/MM/YYYY", "placeholder": "jj/mm/aaaa"}
+        # wtf-peewee's ValueRequired would answer « requis » for 31/02/2027 (it wipes
+        # the date's own error): InputRequired only asks that something was typed.
+        kwargs["validators"] = [
+            InputRequired(validator.message) if isinstance(validator, ValueRequired) else validator
+            for validator in kwargs.get("validators", [])
+        ]
         return super().handle_date(model, field, **kwargs)
 
     def handle_phone(self, model, field, **kwargs):

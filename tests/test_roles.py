@@ -98,5 +98,6 @@ def test_forms_without_csrf_token_change_nothing_and_say_why(as_role):
         messages = page_messages(response)
         assert any("La session a expiré" in message for message in messages), (url, messages)
         assert not any("CSRF" in message for message in messages), (url, messages)
+        assert not any("champs signalés" in message for message in messages), (url, messages)
     with database.connection_context():
         assert [s.nom for s in Structure.select()] == ["CCAS de Poitiers"]

@@ -56,6 +56,8 @@ def test_duplicate_siret_is_refused_in_french(as_role):
     ({"half_days": "0"}, "Le nombre de demi-journées doit être supérieur à 0."),
     ({"cost_per_half_day": "-350"}, "Le montant ne peut pas être négatif."),
     ({"room_cost": "deux cents"}, "Nombre invalide (exemple : 26 400,50)."),
+    ({"date": "31/02/2027"}, "N'est pas une date valide"),
+    ({"date": ""}, "Ce champ est requis."),
 ])
 def test_bad_training_values(as_role, values, message):
     response = as_role("editor").post("/admin/training/new/", {
