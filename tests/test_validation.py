@@ -21,6 +21,12 @@ VALID_STRUCTURE = {"nom": "CCAS de Civray", "typologie": "CCAS", "date_maj": "20
     ("typologie", "INCONNUE", "Not a valid choice"),
     ("horaires_accueil", "n importe quoi", "Horaires au format OpenStreetMap attendus"),
     ("horaires_accueil", "Lundi au vendredi 9h-12h", "exemple : Mo-Fr 09:00-12:00,14:00-17:00"),
+    # Pieces of the syntax that say nothing, or come in the wrong order.
+    ("horaires_accueil", "12", "Horaires au format OpenStreetMap attendus"),
+    ("horaires_accueil", "week", "Horaires au format OpenStreetMap attendus"),
+    ("horaires_accueil", "2024", "Horaires au format OpenStreetMap attendus"),
+    ("horaires_accueil", "off off", "Horaires au format OpenStreetMap attendus"),
+    ("horaires_accueil", "09:00-12:00 Mo-Fr", "Horaires au format OpenStreetMap attendus"),
 ])
 def test_bad_structure_fields_are_explained_on_the_form(as_role, field, value, message):
     browser = as_role("editor")
@@ -164,6 +170,10 @@ def test_referent_phone_from_martinique_through_the_model():
     ('Tu 14:00-17:00 "sur rendez-vous"', 'Tu 14:00-17:00 "sur rendez-vous"'),
     ("Jan-Jun: Mo,We 09:00-12:00; Dec 25 off", "Jan-Jun: Mo,We 09:00-12:00; Dec 25 off"),
     ("24/7", "24/7"),
+    ("Mo-Fr 09:00-12:00, Sa 09:00-12:00", "Mo-Fr 09:00-12:00, Sa 09:00-12:00"),  # ", " starts a rule
+    ("Mo-Fr 09:00-12:00, 14:00-17:00", "Mo-Fr 09:00-12:00,14:00-17:00"),
+    ("SH Mo-Fr 09:00-12:00", "SH Mo-Fr 09:00-12:00"),
+    ('Mo 10:00-12:00 "RDV; appeler, ou écrire"', 'Mo 10:00-12:00 "RDV; appeler, ou écrire"'),
 ])
 def test_opening_hours_in_openstreetmap_syntax_are_kept_tidy(as_role, typed, stored):
     response = as_role("editor").post("/admin/structure/new/", {**VALID_STRUCTURE, "horaires_accueil": typed})
