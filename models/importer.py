@@ -413,6 +413,14 @@ def plan_import(kind, filename, data):
     lookups = Lookups()
     seen = {}
     for line, cells in body:
+        beyond = sum(1 for cell in cells[len(headers):] if _filled(cell))
+        if beyond:  # a value cut in two by the separator would be lost, or half-read
+            plan.errors.append(RowError(line, "(ligne entière)", (
+                f"{beyond} valeur(s) au-delà des {len(headers)} colonnes de l'en-tête : une "
+                "valeur contient sans doute le séparateur (mettez-la entre guillemets) ou une "
+                "colonne n'a pas d'en-tête."
+            )))
+            continue
         _plan_row(spec, plan, lookups, seen, line, cells, column_fields)
     return plan
 

@@ -118,6 +118,18 @@ def test_opening_hours_are_checked_like_in_the_form(as_role):
     assert _structures()["CCAS de Civray"].horaires_accueil == "Mo-Fr 09:00-12:00; PH off"
 
 
+def test_a_value_cut_by_the_separator_is_refused_not_truncated(as_role):
+    editor = as_role("editor")
+    data = "Nom;Typologie;Horaires d'accueil\nCCAS de Civray;CCAS;Mo-Fr 09:00-12:00; PH off\n".encode()
+    page = _upload(editor, data).data.decode()
+    assert "<td>2</td><td>(ligne entière)</td><td>1 valeur(s) au-delà des 3 colonnes" in page
+    assert "Confirmer" not in page
+    quoted = "Nom;Typologie;Horaires d'accueil\nCCAS de Civray;CCAS;\"Mo-Fr 09:00-12:00; PH off\"\n".encode()
+    assert "1 à créer" in _upload(editor, quoted).data.decode()
+    _confirm(editor)
+    assert _structures()["CCAS de Civray"].horaires_accueil == "Mo-Fr 09:00-12:00; PH off"
+
+
 @pytest.mark.parametrize("encoding,separator", [("utf-8", ";"), ("cp1252", ";"), ("utf-8-sig", ",")])
 def test_csv_encodings_and_separators(as_role, encoding, separator):
     text = "Nom{0}Typologie{0}Commune\nMaison des Solidarités{0}MDS{0}Châtellerault\n".format(separator)
