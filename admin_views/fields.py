@@ -10,7 +10,7 @@ from peewee import AutoField
 from models.db import in_label_order
 from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
 from models.formatting import format_number, format_phone
-from models.validation import parse_decimal
+from models.validation import DATE_FORMATS, parse_decimal
 
 
 class FrenchDecimalField(StringField):
@@ -89,7 +89,7 @@ class MaillageModelConverter(CustomModelConverter):
 
     def handle_date(self, model, field, **kwargs):
         # Shown, typed and picked as 10/03/2026; a pasted 2026-03-10 is read too.
-        kwargs["format"] = ["%d/%m/%Y", "%Y-%m-%d"]
+        kwargs["format"] = list(DATE_FORMATS)
         kwargs["render_kw"] = {"data-date-format": "DD/MM/YYYY", "placeholder": "jj/mm/aaaa"}
         # wtf-peewee's ValueRequired would answer « requis » for 31/02/2027 (it wipes
         # the date's own error): InputRequired only asks that something was typed.

@@ -1,11 +1,11 @@
 """Grid filters built from the model's code lists and rules."""
-import datetime
 import re
 
 from flask_admin.contrib.peewee import filters as peewee_filters
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
 
 from models.db import in_label_order
+from models.validation import parse_date
 
 YES_NO = (("1", "Oui"), ("0", "Non"))
 
@@ -42,27 +42,17 @@ class ExpressionFilter(BasePeeweeFilter):
 
 # Date filters read what the French date picker writes: « 15/01/2027 », and a period
 # « 01/01/2027 au 31/12/2027 » (Flask-Admin's own 2027-01-15 and « … to … » still work).
-FILTER_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
 PERIOD_SEPARATOR_RE = re.compile(r"\s+(?:au|to)\s+")
-
-
-def parse_filter_date(text):
-    for date_format in FILTER_DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(text.strip(), date_format).date()
-        except ValueError:
-            continue
-    raise ValueError(f"Date invalide : {text}")
 
 
 class FrenchDate:
     def clean(self, value):
-        return parse_filter_date(value)
+        return parse_date(value)
 
 
 class FrenchPeriod:
     def clean(self, value):
-        return [parse_filter_date(part) for part in PERIOD_SEPARATOR_RE.split(value.strip())]
+        return [parse_date(part) for part in PERIOD_SEPARATOR_RE.split(value.strip())]
 
     def validate(self, value):
         try:

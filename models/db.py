@@ -62,9 +62,10 @@ def _compare_text(left, right):
     return (left > right) - (left < right)
 
 
-def _text_collation(db):
-    if isinstance(db, SqliteDatabase):
+def _text_collation():
+    if is_sqlite():
         return SQLITE_TEXT_COLLATION
+    db = database.obj
     if not isinstance(db, PostgresqlDatabase):
         return None
     if not hasattr(db, "maillage_text_collation"):
@@ -79,7 +80,7 @@ def _text_collation(db):
 
 def alphabetical(expression):
     """`expression` (a text column or a CASE) to sort in French alphabetical order."""
-    collation = _text_collation(database.obj)
+    collation = _text_collation()
     return expression.collate(collation) if collation else expression
 
 

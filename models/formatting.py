@@ -43,17 +43,21 @@ def format_date(value):
     return value.strftime("%d/%m/%Y") if value else ""
 
 
+def _in_pairs(national):
+    """'0549000000' → '05 49 00 00 00'."""
+    return " ".join(national[i:i + 2] for i in range(0, 10, 2))
+
+
 def format_phone(value):
     """'+33549000000' → '05 49 00 00 00', '+596596123456' → '05 96 12 34 56';
     short numbers stay as they are, other countries keep their +code."""
     if not value or not value.startswith("+"):
         return value or ""
     if value.startswith("+33") and len(value) == 12 and value[3:].isdigit():
-        national = "0" + value[3:]  # the common case, without parsing (exports of 100 000 rows)
-        return " ".join(national[i:i + 2] for i in range(0, 10, 2))
+        return _in_pairs("0" + value[3:])  # the common case, without parsing (exports of 100 000 rows)
     number = phonenumbers.parse(value, "FR")
     national = "0" + str(number.national_number)
     if number.country_code in FRENCH_PLAN_CODES and len(national) == 10:
-        return " ".join(national[i:i + 2] for i in range(0, 10, 2))
+        return _in_pairs(national)
     # Saint-Pierre-et-Miquelon (+508) and abroad: a national form would read as French.
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -24,7 +24,7 @@ from .spreadsheets import (
     FORMULA_TRIGGERS, QUOTE_PREFIX, Column, Formats, open_workbook, set_properties,
     write_table, write_value,
 )
-from .validation import ValidationError, clean_siret
+from .validation import DATE_FORMATS, ValidationError, clean_siret, parse_date
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 10_000
@@ -254,12 +254,10 @@ def _date(value, text):
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
-        try:
-            return datetime.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise ValueError(f"Date attendue au format jj/mm/aaaa : « {text} ».")
+    try:
+        return parse_date(text, (*DATE_FORMATS, "%d-%m-%Y"))
+    except ValueError:
+        raise ValueError(f"Date attendue au format jj/mm/aaaa : « {text} ».")
 
 
 class Lookups:

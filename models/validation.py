@@ -1,4 +1,5 @@
 """Checks shared by the panel, the CLI and the importer. Messages are French."""
+import datetime
 import re
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -206,6 +207,20 @@ def clean_departement(value):
     if not DEPARTEMENT_RE.match(value):
         raise ValueError("Code de département invalide (exemple : 86, 2A, 974).")
     return value
+
+
+# How a French user writes a date, then the ISO form a date picker or a file may give.
+DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
+
+
+def parse_date(text, formats=DATE_FORMATS):
+    """'15/01/2027' or '2027-01-15' → the date; ValueError otherwise."""
+    for date_format in formats:
+        try:
+            return datetime.datetime.strptime(str(text).strip(), date_format).date()
+        except ValueError:
+            continue
+    raise ValueError(f"Date invalide : « {text} ».")
 
 
 def parse_record_id(text):
