@@ -12,7 +12,8 @@ from models import (
     Attendance, CostLine, FundingLine, Referent, Scenario, Structure, Territory, Training,
     User,
 )
-from models.directory import is_trained_expression, needs_review_condition
+from models.directory import needs_review_condition
+from models.training import is_trained_expression
 
 from . import theme
 from .budget import CostLineView, FundingLineView, ScenarioView

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_admin.form import SecureForm
-from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
@@ -17,12 +17,31 @@ login_manager.login_message = "Connectez-vous pour accéder à Maillage."
 login_manager.login_message_category = "info"
 
 
+class SessionUser(UserMixin):
+    """The logged-in account as Flask-Login sees it; the account's own fields
+    and rules (can_edit, is_admin…) read through."""
+
+    def __init__(self, account):
+        self.account = account
+
+    def __getattr__(self, name):
+        return getattr(self.account, name)
+
+    def __str__(self):
+        return str(self.account)
+
+    @property
+    def is_active(self):
+        return self.account.active
+
+
 @login_manager.user_loader
 def load_user(user_id):
     try:
-        return User.get_or_none((User.id == int(user_id)) & (User.active == True))  # noqa: E712
+        account = User.get_or_none((User.id == int(user_id)) & (User.active == True))  # noqa: E712
     except ValueError:
         return None
+    return SessionUser(account) if account else None
 
 
 class LoginForm(SecureForm):
@@ -50,7 +69,7 @@ def login():
     if request.method == "POST" and form.validate():
         user = User.get_or_none(User.email == form.email.data.strip().lower())
         if user and user.active and user.check_password(form.password.data):
-            login_user(user)
+            login_user(SessionUser(user))
             User.update(last_login=datetime.datetime.now()).where(User.id == user.id).execute()
             return redirect(next_page or url_for("admin.index"))
         flash("Courriel ou mot de passe incorrect.", "error")

@@ -19,8 +19,8 @@ from models.budget import (
     duplicate_scenario, listed_figures, scenarios_with_figures,
 )
 from models.formatting import format_euros, format_number, format_percent
-from models.scenario_workbook import write_comparison_workbook
-from models.spreadsheets import dated_filename
+from documents.scenario_workbook import write_comparison_workbook
+from documents.spreadsheets import dated_filename
 
 from .base import SESSION_EXPIRED, MaillageModelView, user_can_edit
 from .fields import FrenchDecimalField

@@ -2,7 +2,8 @@
 from markupsafe import Markup
 
 from models import Referent, Structure, Territory
-from models.directory import REVIEW_AFTER_DAYS, is_trained_expression, needs_review_condition
+from models.directory import REVIEW_AFTER_DAYS, needs_review_condition
+from models.training import is_trained_expression
 from models.formatting import format_date
 
 from .base import MaillageModelView, badge

@@ -17,10 +17,11 @@ from wtforms import SelectField, SelectMultipleField
 from wtforms.validators import Optional
 
 from models import Scenario, Territory, ValidationError
-from models.committee import CommitteePack, archived_packs, generate_pack, resolve_filters
-from models.directory_export import data_inclusion_lines, short_directory, write_short_directory
-from models.grid_export import export_filename, grid_columns, write_grid
-from models.spreadsheets import dated_filename
+from documents.committee_pack import generate_pack
+from models.committee import CommitteePack, archived_packs, resolve_filters
+from documents.directory_export import data_inclusion_lines, short_directory, write_short_directory
+from documents.grid_export import export_filename, grid_columns, write_grid
+from documents.spreadsheets import dated_filename
 from models.validation import parse_record_id
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -11,11 +11,11 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import FileField
 
-from models.importer import (
+from documents.importer import (
     ACTION_LABELS, MAX_IMPORT_BYTES, ImportFileError, apply_import, plan_import,
     write_template,
 )
-from models.spreadsheets import dated_filename
+from documents.spreadsheets import dated_filename
 
 from .base import user_can_edit
 from .exports import XLSX_MIMETYPE

@@ -230,10 +230,6 @@ class Referent(BaseModel):
     def needs_review(self):
         return needs_review(self.date_maj)
 
-    @property
-    def is_trained(self):
-        return Referent.select().where(is_trained_expression() & (Referent.id == self.id)).exists()
-
     def clean(self):
         v = Validator()
         self.prenom = (self.prenom or "").strip()
@@ -247,16 +243,4 @@ class Referent(BaseModel):
             value = getattr(self, field)
             setattr(self, field, v.check(field, cleaner, value) if value else None)
         v.raise_if_any()
-
-
-def trained_referent_ids():
-    """Subquery: the referents who were present at one training at least."""
-    from .training import Attendance
-
-    return Attendance.select(Attendance.referent).where(Attendance.present == True)  # noqa: E712
-
-
-def is_trained_expression():
-    """SQL true when the row's referent is trained, for lists and filters."""
-    return Referent.id.in_(trained_referent_ids())
 

@@ -94,3 +94,19 @@ class Attendance(BaseModel):
         if self.training_id and self.referent_id and duplicate.exists():
             v.add("referent", "Cette personne est déjà inscrite à cette formation.")
         v.raise_if_any()
+
+
+# --- "is this référent·e trained?", in Python for a record and in SQL for lists
+def trained_referent_ids():
+    """Subquery: the referents who were present at one training at least."""
+    return Attendance.select(Attendance.referent).where(Attendance.present == True)  # noqa: E712
+
+
+def is_trained_expression():
+    """SQL true when the row's referent is trained, for lists and filters."""
+    return Referent.id.in_(trained_referent_ids())
+
+
+def is_trained(referent):
+    """The same rule for one référent·e."""
+    return Referent.select().where(is_trained_expression() & (Referent.id == referent.id)).exists()

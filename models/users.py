@@ -1,9 +1,12 @@
 """Accounts of the staff who use the panel, with their role."""
 import datetime
+import hashlib
+import hmac
 import secrets
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from peewee import BooleanField, CharField, DateTimeField
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import BaseModel
 from .validation import Validator, clean_email
@@ -14,6 +17,28 @@ ROLES = [
     ("viewer", "Lecteur·rice"),
 ]
 MIN_PASSWORD_LENGTH = 10
+# Argon2id, OWASP's first choice; tests swap in a cheaper one (tests/conftest.py).
+password_hasher = PasswordHasher()
+
+
+def _legacy_hash_matches(stored, password):
+    """Hashes written by Werkzeug before Maillage used Argon2
+    ('scrypt:N:r:p$salt$hex', 'pbkdf2:sha256:iterations$salt$hex')."""
+    try:
+        method, salt, expected = stored.split("$", 2)
+        name, *parameters = method.split(":")
+        if name == "scrypt":
+            n, r, p = (int(x) for x in parameters)
+            computed = hashlib.scrypt(password.encode(), salt=salt.encode(), n=n, r=r, p=p,
+                                      maxmem=132 * n * r * p, dklen=64)
+        elif name == "pbkdf2":
+            digest, iterations = parameters
+            computed = hashlib.pbkdf2_hmac(digest, password.encode(), salt.encode(), int(iterations))
+        else:
+            return False
+    except ValueError:  # not a hash of either form
+        return False
+    return hmac.compare_digest(computed.hex(), expected)
 
 
 class User(BaseModel):
@@ -38,21 +63,27 @@ class User(BaseModel):
             raise ValueError(
                 f"Le mot de passe doit comporter au moins {MIN_PASSWORD_LENGTH} caractères."
             )
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = password_hasher.hash(password)
 
     def check_password(self, password):
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        """True when `password` is this account's; an old hash is upgraded to Argon2."""
+        stored = self.password_hash or ""
+        if stored.startswith("$argon2"):
+            try:
+                password_hasher.verify(stored, password)
+            except (VerificationError, InvalidHashError):
+                return False
+            if password_hasher.check_needs_rehash(stored):
+                self._store_new_hash(password)
+            return True
+        if _legacy_hash_matches(stored, password):
+            self._store_new_hash(password)
+            return True
+        return False
 
-    # The session protocol Flask-Login expects, written here to keep models/ Flask-free.
-    is_authenticated = True
-    is_anonymous = False
-
-    @property
-    def is_active(self):
-        return self.active
-
-    def get_id(self):
-        return str(self.id)
+    def _store_new_hash(self, password):
+        self.password_hash = password_hasher.hash(password)
+        User.update(password_hash=self.password_hash).where(User.id == self.id).execute()
 
     @property
     def role_label(self):

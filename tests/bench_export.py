@@ -24,11 +24,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask_login import login_user  # noqa: E402
+from admin_views.auth import SessionUser  # noqa: E402
 
 from app import create_app  # noqa: E402
 from models import Referent, Structure, Territory, User, database  # noqa: E402
-from models.directory import is_trained_expression  # noqa: E402
-from models.spreadsheets import open_workbook  # noqa: E402
+from models.training import is_trained_expression  # noqa: E402
+from documents.spreadsheets import open_workbook  # noqa: E402
 from models.users import create_or_reset_user  # noqa: E402
 
 PASSWORD = "mot-de-passe-du-banc"
@@ -94,7 +95,7 @@ def builtin(app, client):
     """Flask-Admin's own tablib export of the same view and request."""
     view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", "") == "referent")
     with app.test_request_context("/admin/referent/export/xlsx/"):
-        login_user(User.get(User.email == "bench@exemple.fr"))
+        login_user(SessionUser(User.get(User.email == "bench@exemple.fr")))
         view.export_types = ["xlsx"]
         view._export_columns = view.get_export_columns()
         response = view._export_tablib("xlsx", "/admin/referent/")

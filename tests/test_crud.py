@@ -1,6 +1,7 @@
 """Create, read, update and delete every kind of record through the admin pages."""
 from decimal import Decimal
 
+from models.training import is_trained
 from models import (
     Attendance, CostLine, FundingLine, Referent, Scenario, Structure, Territory, Training,
     User, database,
@@ -80,7 +81,7 @@ def test_referent_crud_and_trained_flag(as_role):
     with database.connection_context():
         training = Training.create(date="2026-10-01", theme="Repérer les violences", half_days=1)
         Attendance.create(training=training, referent=referent, present=True)
-        assert Referent.get_by_id(referent.id).is_trained
+        assert is_trained(Referent.get_by_id(referent.id))
     assert "Formé·e" in browser.get("/admin/referent/?flt0_0=1").get_data(as_text=True)
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import openpyxl
 
-from models.spreadsheets import (
+from documents.spreadsheets import (
     Column, Formats, dated_filename, euro_total_row, neutralise, open_workbook,
     set_properties, sheet_name, write_table,
 )

@@ -14,7 +14,7 @@ import pytest
 
 from models import FundingLine, Scenario, database
 from models.budget import FUNDING_STATUSES, compare, totals_for
-from models.scenario_workbook import CASH_TOTAL_LABEL, write_comparison_workbook
+from documents.scenario_workbook import CASH_TOTAL_LABEL, write_comparison_workbook
 from seeds.loader import load_seeds
 from tests.test_scenarios import ASSOCIATIVE, BESANCON, NORD, REINFORCED, SCENARIO_2
 

@@ -15,15 +15,16 @@ from peewee import (
     IntegerField,
 )
 
-from .budget import Scenario, overhead_amount, sql_money
-from .directory import Referent
-from .fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
-from .formatting import ascii_fold, format_phone
+from models.budget import Scenario, overhead_amount, sql_money
+from models.directory import Referent
+from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
+from models.formatting import ascii_fold, format_phone
+from models.training import Training
+
 from .spreadsheets import (
     Column, Formats, cell_writer, dated_filename, finish_table, open_workbook,
     set_properties, sheet_name, write_header,
 )
-from .training import Training
 
 # Never leaves the building, whatever a grid lists.
 NEVER_EXPORTED = {"password_hash"}

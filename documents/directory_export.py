@@ -9,8 +9,9 @@ from data_inclusion.schema import v1 as data_inclusion
 from peewee import JOIN, fn
 from pydantic import ValidationError as PydanticValidationError
 
-from .directory import TYPOLOGY_LABELS, Structure, Territory
-from .formatting import format_phone
+from models.directory import TYPOLOGY_LABELS, Structure, Territory
+from models.formatting import format_phone
+
 from .spreadsheets import Column, Formats, open_workbook, set_properties, sheet_name, write_table
 
 log = logging.getLogger("maillage.exports")

@@ -16,15 +16,16 @@ from collections import namedtuple
 import openpyxl
 from peewee import BooleanField, DateField, IntegerField
 
-from .db import database
-from .directory import REFERENT_ROLES, TYPOLOGIES, Referent, Structure, Territory
-from .fields import SlugListField
-from .formatting import ascii_fold
+from models.db import database
+from models.directory import REFERENT_ROLES, TYPOLOGIES, Referent, Structure, Territory
+from models.fields import SlugListField
+from models.formatting import ascii_fold
+from models.validation import DATE_FORMATS, ValidationError, clean_siret, parse_date
+
 from .spreadsheets import (
     FORMULA_TRIGGERS, QUOTE_PREFIX, Column, Formats, open_workbook, set_properties,
     write_table, write_value,
 )
-from .validation import DATE_FORMATS, ValidationError, clean_siret, parse_date
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 10_000

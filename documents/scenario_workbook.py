@@ -11,7 +11,7 @@ import datetime
 
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
-from .budget import (
+from models.budget import (
     COMPARISON_ROWS, COUNT, FUNDING_KINDS, FUNDING_STATUSES, MONEY, OPERATORS, PERCENT, QUANTITY,
 )
 from .spreadsheets import (
@@ -21,7 +21,7 @@ from .spreadsheets import (
 
 TITLE = "Comparaison de scénarios budgétaires"
 COMPARISON_SHEET = "Comparaison"
-# kind of a figure → kind of a spreadsheet column (models.spreadsheets.KIND_FORMATS).
+# kind of a figure → kind of a spreadsheet column (documents.spreadsheets.KIND_FORMATS).
 SPREADSHEET_KINDS = {MONEY: "euro", QUANTITY: "number", PERCENT: "percent", COUNT: "integer"}
 LINE_COLUMNS = [
     Column("Catégorie", "text", 22), Column("Désignation", "text", 55),

@@ -1,0 +1,112 @@
+"""The `flask --app app …` commands: each says which database it used."""
+import getpass
+from pathlib import Path
+
+import click
+
+from documents.committee_pack import generate_pack
+from documents.importer import ImportFileError, apply_import, plan_import
+from documents.scenario_workbook import write_comparison_workbook
+from models import database
+from models.budget import compare
+from models.committee import resolve_filters
+from models.schema import applied_migrations, migrate
+from models.users import ROLES, create_or_reset_user
+from models.validation import ValidationError
+from seeds.loader import load_seeds
+
+
+class CommandError(click.ClickException):
+    """A command's refusal, said in French from the first word."""
+
+    def show(self, file=None):
+        click.echo(f"Erreur : {self.format_message()}", file=file, err=True)
+
+
+def login_name():
+    """The operating-system login: the author of what a command writes."""
+    try:
+        return getpass.getuser() or "Maillage"
+    except (KeyError, OSError):  # no login name for this process's user
+        return "Maillage"
+
+
+def register_commands(app):
+    @app.cli.command("init-db")
+    def init_db():
+        """Crée la base si besoin, applique les migrations et dit où en est le schéma."""
+        migrate(database.obj)  # the app has already applied them when it started: none left, normally
+        applied = applied_migrations(database.obj)
+        click.echo(f"Base à jour : {len(applied)} migration(s) appliquée(s), dont la dernière "
+                   f"« {applied[-1]} ».")
+
+    @app.cli.command("seed")
+    def seed():
+        """Charge les données des documents sources (sans doublon)."""
+        created = load_seeds()
+        click.echo("Ajouté : " + ", ".join(f"{n} {kind}" for kind, n in created.items()))
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--role", type=click.Choice([code for code, _ in ROLES]), default="viewer")
+    @click.option("--name", default=None)
+    @click.option("--password", prompt="Mot de passe", hide_input=True,
+                  confirmation_prompt="Confirmez le mot de passe")
+    def create_user(email, role, name, password):
+        """Crée un compte (ou réinitialise son mot de passe)."""
+        try:
+            user = create_or_reset_user(email, password, role=role, name=name)
+        except ValueError as error:
+            raise CommandError(str(error))
+        click.echo(f"Compte {user.email} ({user.role_label}) enregistré.")
+
+    @app.cli.command("import-structures")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Affiche l'aperçu sans rien enregistrer.")
+    def import_structures(path, dry_run):
+        """Importe le fichier des partenaires (XLSX ou CSV) : aperçu, puis écriture."""
+        try:
+            plan = plan_import("structures", path.name, path.read_bytes())
+            click.echo("\n".join(plan.report_lines()))
+            if not dry_run:
+                apply_import(plan)
+                click.echo("Import enregistré.")
+        except ImportFileError as error:
+            raise CommandError(f"Rien n'a été enregistré. {error}")
+
+    @app.cli.command("export-committee")
+    @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--territory", type=int, default=None, help="Numéro du territoire (tous par défaut).")
+    @click.option("--scenarios", default="", help="Numéros des scénarios à comparer, séparés par des virgules.")
+    @click.option("--author", default=login_name, show_default="identifiant de session",
+                  help="Auteur inscrit dans le dossier et son archive.")
+    def export_committee(output, territory, scenarios, author):
+        """Génère et archive le dossier du comité (XLSX)."""
+        try:
+            ids = [int(i) for i in scenarios.split(",") if i.strip()]
+            pack = generate_pack(resolve_filters(territory, ids), author=author)
+        except ValueError:
+            raise CommandError("Les scénarios sont des numéros séparés par des virgules.")
+        except ValidationError as error:
+            raise CommandError(f"Aucun dossier généré. {error.describe()}")
+        output.write_bytes(bytes(pack.content))
+        click.echo(f"Dossier écrit : {output} (archivé n° {pack.id}, SHA-256 {pack.sha256}).")
+
+    @app.cli.command("export-scenarios")
+    @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--ids", required=True,
+                  help="Numéros des scénarios à comparer, séparés par des virgules (2 à 6).")
+    @click.option("--author", default=login_name, show_default="identifiant de session",
+                  help="Auteur inscrit dans les propriétés du classeur.")
+    def export_scenarios(output, ids, author):
+        """Écrit le classeur de comparaison de 2 à 6 scénarios (XLSX)."""
+        if not output.parent.is_dir():
+            raise CommandError(f"Le dossier {output.parent} n'existe pas.")
+        try:
+            comparison = compare(ids)
+        except ValidationError as error:
+            raise CommandError(f"Aucun fichier écrit. {error.describe()}")
+        for warning in comparison.warnings():
+            click.echo(f"Attention : {warning}", err=True)
+        write_comparison_workbook(str(output), comparison, author=author)
+        click.echo(f"Classeur écrit : {output} ({len(comparison.scenarios)} scénarios comparés).")

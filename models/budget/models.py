@@ -1,0 +1,158 @@
+"""Budget scenarios, their cost lines and funding lines."""
+import datetime
+from decimal import Decimal
+
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+
+from ..db import BaseModel
+from ..fields import MoneyField, QuantityField, RateField
+from ..formatting import to_cents
+from ..validation import Validator, check_non_negative, check_rate
+
+OPERATORS = [("collectivite", "Collectivité"), ("association", "Association")]
+ASSOCIATION_OVERHEAD_RATE = Decimal("15")
+SCENARIO_STATUSES = [
+    ("brouillon", "Brouillon"),
+    ("presente", "Présenté en comité"),
+    ("valide", "Validé"),
+    ("archive", "Archivé"),
+]
+COST_CATEGORIES = [
+    "Personnel", "Locaux", "Fonctionnement", "Déplacements", "Formations",
+    "Communication", "Matériel pédagogique", "Investissement", "Autre",
+]
+UNITS = [
+    ("ETP", "ETP"), ("demi-journée", "demi-journée"), ("mois", "mois"),
+    ("an", "an"), ("forfait", "forfait"),
+]
+FUNDING_KINDS = [("subvention", "Subvention"), ("mise_a_disposition", "Mise à disposition")]
+FUNDING_STATUSES = [("piste", "Piste"), ("sollicite", "Sollicité"), ("acquis", "Acquis")]
+
+
+class Scenario(BaseModel):
+    name = CharField(verbose_name="Nom", unique=True)
+    description = TextField(verbose_name="Description", null=True)
+    operator = CharField(verbose_name="Opérateur", choices=OPERATORS, default="collectivite")
+    overhead_rate = RateField(
+        verbose_name="Frais de gestion (%)", null=True,
+        help_text="Vide : 15 % si l'opérateur est une association, 0 % sinon.",
+    )
+    indexation_rate = RateField(
+        verbose_name="Indexation annuelle (%)", null=True,
+        help_text="Hausse par an des dépenses récurrentes à partir de l'année 2 (vide : aucune).",
+    )
+    start_year = IntegerField(verbose_name="Année de début", default=datetime.date.today().year)
+    duration_years = IntegerField(verbose_name="Durée (années)", default=1)
+    status = CharField(verbose_name="Statut", choices=SCENARIO_STATUSES, default="brouillon")
+    updated_at = DateTimeField(verbose_name="Modifié le", default=datetime.datetime.now)
+
+    class Meta:
+        table_name = "scenario"
+        verbose_name = "scénario"
+        verbose_name_plural = "scénarios"
+        label_fields = ("name",)
+        owned_backrefs = ("cost_lines", "funding_lines")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def effective_overhead_rate(self):
+        if self.overhead_rate is not None:
+            return self.overhead_rate
+        return ASSOCIATION_OVERHEAD_RATE if self.operator == "association" else Decimal("0")
+
+    def clean(self):
+        v = Validator()
+        self.name = (self.name or "").strip()
+        v.require("name", self.name)
+        v.choice("operator", self.operator, OPERATORS)
+        v.choice("status", self.status, SCENARIO_STATUSES)
+        v.check("overhead_rate", check_rate, self.overhead_rate)
+        v.check("indexation_rate", check_rate, self.indexation_rate)
+        if self.start_year is None or not 2000 <= self.start_year <= 2100:
+            v.add("start_year", "Année de début invalide (exemple : 2026).")
+        if self.duration_years is None or not 1 <= self.duration_years <= 10:
+            v.add("duration_years", "La durée va de 1 à 10 ans.")
+        v.raise_if_any()
+        self.updated_at = datetime.datetime.now()
+
+
+class CostLine(BaseModel):
+    scenario = ForeignKeyField(
+        Scenario, verbose_name="Scénario", backref="cost_lines", on_delete="CASCADE",
+    )
+    category = CharField(
+        verbose_name="Catégorie", choices=[(c, c) for c in COST_CATEGORIES],
+    )
+    designation = CharField(verbose_name="Désignation")
+    quantity = QuantityField(verbose_name="Quantité", null=True)
+    unit = CharField(verbose_name="Unité", choices=UNITS, null=True)
+    unit_cost = MoneyField(verbose_name="Coût unitaire", null=True)
+    amount = MoneyField(
+        verbose_name="Montant annuel",
+        help_text="Calculé (quantité × coût unitaire) quand les deux sont renseignés.",
+    )
+    is_one_off = BooleanField(verbose_name="Ponctuel (au démarrage)", default=False)
+    notes = TextField(verbose_name="Notes", null=True)
+
+    class Meta:
+        table_name = "cost_line"
+        verbose_name = "ligne budgétaire"
+        verbose_name_plural = "lignes budgétaires"
+
+    def __str__(self):
+        return self.designation
+
+    def clean(self):
+        v = Validator()
+        self.designation = (self.designation or "").strip()
+        v.require("designation", self.designation)
+        if self.scenario_id is None:
+            v.add("scenario", "Choisissez le scénario.")
+        v.choice("category", self.category, [(c, c) for c in COST_CATEGORIES])
+        if self.unit:
+            v.choice("unit", self.unit, UNITS)
+        for field, message in (
+            ("quantity", "La quantité ne peut pas être négative."),
+            ("unit_cost", "Le coût unitaire ne peut pas être négatif."),
+            ("amount", "Le montant ne peut pas être négatif."),
+        ):
+            v.check(field, lambda value: check_non_negative(value, message), getattr(self, field))
+        if self.quantity is not None and self.unit_cost is not None:
+            self.amount = to_cents(Decimal(self.quantity) * Decimal(self.unit_cost))
+        elif self.amount is None:
+            v.add("amount", "Indiquez le montant, ou la quantité et le coût unitaire.")
+        v.raise_if_any()
+
+
+class FundingLine(BaseModel):
+    scenario = ForeignKeyField(
+        Scenario, verbose_name="Scénario", backref="funding_lines", on_delete="CASCADE",
+    )
+    funder = CharField(verbose_name="Financeur")
+    kind = CharField(verbose_name="Nature", choices=FUNDING_KINDS, default="subvention")
+    amount = MoneyField(verbose_name="Montant annuel", null=True)
+    status = CharField(verbose_name="Statut", choices=FUNDING_STATUSES, default="piste")
+    notes = TextField(verbose_name="Notes", null=True)
+
+    class Meta:
+        table_name = "funding_line"
+        verbose_name = "ligne de financement"
+        verbose_name_plural = "lignes de financement"
+
+    def __str__(self):
+        return self.funder
+
+    def clean(self):
+        v = Validator()
+        self.funder = (self.funder or "").strip()
+        v.require("funder", self.funder)
+        if self.scenario_id is None:
+            v.add("scenario", "Choisissez le scénario.")
+        v.choice("kind", self.kind, FUNDING_KINDS)
+        v.choice("status", self.status, FUNDING_STATUSES)
+        v.check("amount", check_non_negative, self.amount)
+        v.raise_if_any()
+
+
