@@ -1,11 +1,10 @@
 """The French Flask-Admin panel over Maillage's models."""
 from pathlib import Path
 
-from flask import redirect, render_template, request, url_for
+from flask import render_template
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.babel import domain as admin_babel_domain
 from flask_admin.theme import Bootstrap4Theme
-from flask_login import current_user
 from peewee import DataError
 
 from models import (
@@ -16,6 +15,7 @@ from models.directory import needs_review_condition
 from models.training import is_trained_expression
 
 from . import theme
+from .access import AccessRules
 from .budget import CostLineView, FundingLineView, ScenarioView
 from .directory import ReferentView, StructureView, TerritoryView
 from .exports import ExportsView
@@ -24,13 +24,7 @@ from .training import AttendanceView, TrainingView
 from .users import UserView
 
 
-class DashboardView(AdminIndexView):
-    def is_accessible(self):
-        return current_user.is_authenticated and current_user.active
-
-    def inaccessible_callback(self, name, **kwargs):
-        return redirect(url_for("auth.login", next=request.full_path))
-
+class DashboardView(AccessRules, AdminIndexView):
     @expose("/")
     def index(self):
         counts = [

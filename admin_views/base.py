@@ -1,14 +1,13 @@
 """What every Maillage grid shares: access rules, French display, joined lists."""
 import datetime
 
-from flask import abort, flash, g, redirect, request, session, url_for
+from flask import flash, g, session
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import gettext
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.form import SecureForm
 from flask_admin.model import typefmt
-from flask_login import current_user
 from markupsafe import Markup
 from peewee import JOIN, Field, Node, NodeList
 
@@ -20,13 +19,10 @@ from models.formatting import (
     format_date, format_euros, format_number, format_percent, format_phone,
 )
 
+from .access import AccessRules, user_can_edit
 from .exports import export_grid
 from .fields import MaillageModelConverter
 from .filters import MaillageFilterConverter
-
-
-def user_can_edit():
-    return current_user.is_authenticated and current_user.can_edit
 
 
 def _date_formatter(view, value, name):
@@ -85,7 +81,7 @@ def field_formatter(field):
     return None
 
 
-class MaillageModelView(ModelView):
+class MaillageModelView(AccessRules, ModelView):
     """Base of every grid: login required, roles enforced, French formats,
     and foreign keys fetched with one joined query whatever the page size."""
 
@@ -154,15 +150,7 @@ class MaillageModelView(ModelView):
         ]
         return f"Rechercher : {', '.join(names)}" if names else "Rechercher"
 
-    # --- access -----------------------------------------------------------
-    def is_accessible(self):
-        return current_user.is_authenticated and current_user.active
-
-    def inaccessible_callback(self, name, **kwargs):
-        if current_user.is_authenticated:
-            abort(403)
-        return redirect(url_for("auth.login", next=request.full_path))
-
+    # --- access (AccessRules: who opens the grid; here: who writes) -------
     @property
     def can_create(self):
         return user_can_edit()

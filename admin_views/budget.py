@@ -22,7 +22,8 @@ from models.formatting import format_euros, format_number, format_percent
 from documents.scenario_workbook import write_comparison_workbook
 from documents.spreadsheets import dated_filename
 
-from .base import SESSION_EXPIRED, MaillageModelView, user_can_edit
+from .access import user_can_edit
+from .base import SESSION_EXPIRED, MaillageModelView
 from .fields import FrenchDecimalField
 from .filters import choice_filter, related_filter
 

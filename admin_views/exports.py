@@ -24,6 +24,8 @@ from documents.grid_export import export_filename, grid_columns, write_grid
 from documents.spreadsheets import dated_filename
 from models.validation import parse_record_id
 
+from .access import AccessRules
+
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 audit_log = logging.getLogger("maillage.exports")
@@ -108,15 +110,9 @@ class PackForm(SecureForm):
         return self
 
 
-class ExportsView(BaseView):
+class ExportsView(AccessRules, BaseView):
     """/admin/exports/: the committee pack and its archive, the short directory,
     the data·inclusion file. Every logged-in user, viewers included."""
-
-    def is_accessible(self):
-        return current_user.is_authenticated and current_user.active
-
-    def inaccessible_callback(self, name, **kwargs):
-        return redirect(url_for("auth.login", next=request.full_path))
 
     def _page(self, form, status=200):
         return self.render("exports.html", form=form, packs=archived_packs()), status

@@ -17,7 +17,7 @@ from documents.importer import (
 )
 from documents.spreadsheets import dated_filename
 
-from .base import user_can_edit
+from .access import EDIT, AccessRules
 from .exports import XLSX_MIMETYPE
 
 PENDING_UPLOAD_SECONDS = 3600
@@ -32,7 +32,7 @@ class ConfirmForm(SecureForm):
     pass
 
 
-class ImportView(BaseView):
+class ImportView(AccessRules, BaseView):
     """/admin/<kind>/import/: one per importable model (structures, referents)."""
 
     def __init__(self, kind, list_endpoint, **kwargs):
@@ -40,17 +40,11 @@ class ImportView(BaseView):
         self.list_endpoint = list_endpoint
         super().__init__(**kwargs)
 
-    def is_accessible(self):
-        return user_can_edit()
+    access_level = EDIT
 
-    def is_visible(self):
-        return user_can_edit()
-
-    def inaccessible_callback(self, name, **kwargs):
-        if current_user.is_authenticated:
-            return self.render("import.html", view=self, form=None, plan=None,
-                               error="L'import est réservé aux éditeur·rice·s."), 403
-        return redirect(url_for("auth.login", next=request.full_path))
+    def refused(self):
+        return self.render("import.html", view=self, form=None, plan=None,
+                           error="L'import est réservé aux éditeur·rice·s."), 403
 
     def _pending_path(self, token):
         directory = Path(current_app.instance_path) / "imports"

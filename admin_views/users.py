@@ -4,6 +4,7 @@ from wtforms import PasswordField
 
 from models import User, ValidationError
 
+from .access import ADMIN
 from .base import MaillageModelView
 from .filters import choice_filter
 
@@ -22,11 +23,7 @@ class UserView(MaillageModelView):
         ),
     }
 
-    def is_accessible(self):
-        return super().is_accessible() and current_user.is_admin
-
-    def is_visible(self):
-        return current_user.is_authenticated and current_user.is_admin
+    access_level = ADMIN
 
     def on_model_change(self, form, model, is_created):
         if form.password.data:
