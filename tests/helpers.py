@@ -1,7 +1,56 @@
-"""Small builders for test data, through the models' own rules."""
+"""What tests share: builders for test data (through the models' own rules), the
+logged-in test client, the page-message reader and the seeded scenarios' names.
+Tests import these from here only, never from each other or from conftest."""
+import re
 from decimal import Decimal
+from html import unescape
 
 from models import Referent, Scenario, Structure, Territory, database
+
+PASSWORD = "mot-de-passe-de-test"
+CSRF_RE = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
+MESSAGE_RE = re.compile(r'<li>([^<]+)</li>|alert-(?:danger|error)[^>]*>\s*(?:<button[^>]*>[^<]*</button>)?\s*([^<]+)')
+
+
+def page_messages(response):
+    """The error messages a page shows: field errors and flashed alerts."""
+    html = response.get_data(as_text=True)
+    return [unescape(" ".join(m).strip()) for m in MESSAGE_RE.findall(html)]
+
+
+# The seeded scenarios (seeds/), by name.
+SCENARIO_2 = "Scénario 2 — coordination des acteurs locaux"
+ASSOCIATIVE = "Scénario 2 — opérateur associatif"
+REINFORCED = "Scénario 2 — accueil renforcé (+0,5 ETP accueillant·e)"
+BESANCON = "ISCG Doubs 2023–2025 — France Victimes 25 Besançon"
+NORD = "ISCG Doubs 2023–2025 — France Victimes Nord Franche-Comté"
+
+
+class Browser:
+    """A test client that logs in and posts forms with their CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def csrf_token(self, url):
+        page = self.client.get(url)
+        match = CSRF_RE.search(page.data)
+        assert match, f"no CSRF token on {url} ({page.status_code})"
+        return match.group(1).decode()
+
+    def post(self, url, data, form_url=None, **kwargs):
+        data = dict(data)
+        data.setdefault("csrf_token", self.csrf_token(form_url or url))
+        return self.client.post(url, data=data, **kwargs)
+
+    def login(self, email, password=PASSWORD):
+        return self.post("/login", {"email": email, "password": password})
+
+    def logout(self):
+        return self.post("/logout", {})
 
 
 def make_structure(nom="CCAS de Poitiers", **fields):

@@ -12,8 +12,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from werkzeug.serving import make_server
 
 from models import CostLine, Scenario, Structure, database
-from tests.conftest import PASSWORD
-from tests.helpers import make_scenario
+from tests.helpers import PASSWORD, make_scenario
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

@@ -10,12 +10,8 @@ from models.budget import (
     scenarios_with_figures, listed_figures, totals_for,
 )
 from seeds.loader import load_seeds
+from tests.helpers import ASSOCIATIVE, BESANCON, NORD, REINFORCED, SCENARIO_2
 
-SCENARIO_2 = "Scénario 2 — coordination des acteurs locaux"
-ASSOCIATIVE = "Scénario 2 — opérateur associatif"
-REINFORCED = "Scénario 2 — accueil renforcé (+0,5 ETP accueillant·e)"
-BESANCON = "ISCG Doubs 2023–2025 — France Victimes 25 Besançon"
-NORD = "ISCG Doubs 2023–2025 — France Victimes Nord Franche-Comté"
 
 
 @pytest.fixture

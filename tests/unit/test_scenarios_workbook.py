@@ -16,7 +16,7 @@ from models import FundingLine, Scenario, database
 from models.budget import FUNDING_STATUSES, compare, totals_for
 from documents.scenario_workbook import CASH_TOTAL_LABEL, write_comparison_workbook
 from seeds.loader import load_seeds
-from tests.test_scenarios import ASSOCIATIVE, BESANCON, NORD, REINFORCED, SCENARIO_2
+from tests.helpers import ASSOCIATIVE, BESANCON, NORD, REINFORCED, SCENARIO_2
 
 NAMES = (SCENARIO_2, ASSOCIATIVE, REINFORCED, BESANCON, NORD)
 EXPORT_DAY = datetime.date(2026, 11, 23)

@@ -1,7 +1,7 @@
 """Login, logout, CSRF and the redirect after login."""
 import logging
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def test_admin_pages_need_login(browser):

@@ -7,8 +7,7 @@ import pytest
 
 from models import CostLine, Structure, Training, ValidationError, database
 from models.committee import resolve_filters
-from tests.conftest import page_messages
-from tests.helpers import make_scenario, make_structure
+from tests.helpers import make_scenario, make_structure, page_messages
 
 HUGE = "9" * 30
 

@@ -6,8 +6,7 @@ from models import (
     Attendance, CostLine, FundingLine, Referent, Scenario, Structure, Territory, Training,
     User, database,
 )
-from tests.conftest import page_messages
-from tests.helpers import make_referent, make_scenario, make_structure, make_territory
+from tests.helpers import make_referent, make_scenario, make_structure, make_territory, page_messages
 
 
 def saved(model, **where):

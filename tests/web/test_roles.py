@@ -2,8 +2,7 @@
 import pytest
 
 from models import Structure, User, database
-from tests.conftest import page_messages
-from tests.helpers import make_structure
+from tests.helpers import make_structure, page_messages
 
 EDIT_FORM = {"nom": "CCAS de Loudun", "typologie": "CCAS", "date_maj": "2026-11-01"}
 

@@ -12,7 +12,7 @@ from models import CostLine, Scenario, database
 from models.budget import totals_for
 from seeds.loader import load_seeds
 
-from tests.test_scenarios import ASSOCIATIVE, BESANCON, NORD, REINFORCED, SCENARIO_2
+from tests.helpers import ASSOCIATIVE, BESANCON, NORD, REINFORCED, SCENARIO_2
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ import pytest
 from models import CostLine, Referent, Scenario, Structure, Training, ValidationError, database
 from models.formatting import format_phone
 from models.validation import clean_phone, clean_siret, parse_decimal
-from tests.conftest import page_messages
-from tests.helpers import make_referent, make_scenario, make_structure
+from tests.helpers import make_referent, make_scenario, make_structure, page_messages
 
 VALID_STRUCTURE = {"nom": "CCAS de Civray", "typologie": "CCAS", "date_maj": "2026-11-01"}
 
