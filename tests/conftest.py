@@ -3,9 +3,10 @@ MAILLAGE_TEST_DATABASE_URL names one), emptied before each test."""
 import os
 
 import pytest
+from argon2 import PasswordHasher
 
 from app import create_app
-from models import ALL_MODELS, database
+from models import ALL_MODELS, database, users
 from models.users import create_or_reset_user
 from tests.helpers import PASSWORD, Browser
 
@@ -13,7 +14,17 @@ ROLES = ("admin", "editor", "viewer")
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
+def cheap_password_hashing():
+    """Argon2id at its cheapest, for tests only: the three accounts of every test and
+    each login would otherwise cost a real hash (64 MiB, 3 passes) apiece, most of
+    the suite's time. The production hasher is models.users.password_hasher."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "password_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, cheap_password_hashing):
     instance = tmp_path_factory.mktemp("instance")
     url = os.environ.get("MAILLAGE_TEST_DATABASE_URL") or f"sqlite:///{instance / 'test.db'}"
     os.environ.pop("MAILLAGE_ADMIN_EMAIL", None)
