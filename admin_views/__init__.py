@@ -20,6 +20,7 @@ from .budget import CostLineView, FundingLineView, ScenarioView
 from .directory import ReferentView, StructureView, TerritoryView
 from .exports import ExportsView
 from .imports import ImportView
+from .privacy import PrivacyPageView
 from .training import AttendanceView, TrainingView
 from .users import UserView
 
@@ -104,5 +105,7 @@ def init_admin(app):
     admin.add_view(CostLineView(CostLine, name="Lignes budgétaires", category=budget))
     admin.add_view(FundingLineView(FundingLine, name="Financements", category=budget))
     admin.add_view(ExportsView(name="Exports", endpoint="exports", url="/admin/exports"))
+    admin.add_view(PrivacyPageView(name="Protection des données", endpoint="privacy",
+                                   url="/admin/protection-des-donnees"))
     admin.add_view(UserView(User, name="Utilisateur·rice·s"))
     return admin

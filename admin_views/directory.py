@@ -8,6 +8,7 @@ from models.formatting import format_date
 
 from .base import MaillageModelView, badge
 from .filters import ExpressionFilter, choice_filter, related_filter
+from .privacy import ReferentPrivacy
 
 
 def _date_maj_formatter(view, context, model, name):
@@ -66,7 +67,8 @@ def _trained_formatter(view, context, model, name):
     return badge("Formé·e", "success") if model.trained else badge("Non formé·e", "light")
 
 
-class ReferentView(MaillageModelView):
+class ReferentView(ReferentPrivacy, MaillageModelView):
+    details_template = "referent_details.html"  # + « Exporter ses données », « Anonymiser »
     column_list = (
         "nom", "prenom", "fonction", "structure", "role", "courriel", "telephone",
         "trained", "actif", "date_maj",

@@ -5,11 +5,12 @@ from wtfpeewee.fields import SelectQueryField
 from wtfpeewee.orm import ValueRequired
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length
-from peewee import AutoField
+from peewee import AutoField, TextField
 
 from models.db import in_label_order
 from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
 from models.formatting import format_number, format_phone
+from models.privacy import FREE_TEXT_REMINDER
 from models.validation import DATE_FORMATS, parse_decimal
 
 
@@ -60,6 +61,10 @@ class MaillageModelConverter(CustomModelConverter):
         name, unbound_field = super().convert(model, field, field_args)
         if unbound_field is None:
             return name, unbound_field
+        if isinstance(field, TextField) and not isinstance(field, SlugListField):
+            # Every free-text field of every form (notes, description, compte-rendu…).
+            help_text = unbound_field.kwargs.get("description")
+            unbound_field.kwargs["description"] = " ".join(filter(None, (help_text, FREE_TEXT_REMINDER)))
         if field_args and "validators" in field_args:
             # Validators a view gives replace wtf-peewee's "required" guess
             # (a cost line's amount may be computed from quantity × unit cost).

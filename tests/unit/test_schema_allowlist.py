@@ -1,0 +1,49 @@
+"""The schema is held to this list: a new table or column (personal data, often)
+fails here until someone adds it below, in a reviewed change that says what it
+holds and why (RGPD: data minimisation, art. 5-1-c)."""
+from models import database
+
+ALLOWED_SCHEMA = {
+    "schema_migration": {"id", "name", "applied"},
+    "territory": {"id", "name", "kind", "departement", "area_type", "notes", "resource_person_id",
+                  "version"},
+    "structure": {"id", "nom", "typologie", "siret", "adresse", "complement_adresse", "code_postal",
+                  "code_insee", "commune", "telephone", "courriel", "site_web", "horaires_accueil",
+                  "accueille_du_public", "territory_id", "parent_id", "thematiques", "publics",
+                  "reseaux_porteurs", "places", "actif", "date_maj", "description", "notes",
+                  "version"},
+    # Professional contacts only: no private address, birth date or personal phone.
+    "referent": {"id", "civilite", "prenom", "nom", "fonction", "structure_id", "role", "courriel",
+                 "telephone", "date_designation", "actif", "date_maj", "notes", "version"},
+    "training": {"id", "date", "theme", "half_days", "trainer", "cost_per_half_day", "room_cost",
+                 "place", "territory_id", "capacity", "notes", "version"},
+    "attendance": {"id", "training_id", "referent_id", "present", "evaluation", "version"},
+    "scenario": {"id", "name", "description", "operator", "overhead_rate", "start_year",
+                 "duration_years", "status", "updated_at", "indexation_rate", "version"},
+    "cost_line": {"id", "scenario_id", "category", "designation", "quantity", "unit", "unit_cost",
+                  "amount", "is_one_off", "notes", "version"},
+    "funding_line": {"id", "scenario_id", "funder", "kind", "amount", "status", "notes", "version"},
+    "committee_pack": {"id", "created_at", "author", "filters", "filename", "sha256", "size",
+                       "content"},
+    # Staff accounts: the password as an Argon2 hash, a session token (never a password).
+    "user_account": {"id", "email", "name", "role", "password_hash", "active", "created_at",
+                     "last_login", "session_token", "version"},
+    "login_failure": {"id", "email", "address", "created_at"},
+    "audit_entry": {"id", "created_at", "actor", "action", "model", "record_id", "label", "changes",
+                    "detail"},
+}
+
+
+def actual_schema(db):
+    return {table: {column.name for column in db.get_columns(table)} for table in db.get_tables()}
+
+
+def test_the_schema_is_the_reviewed_list(app):
+    with database.connection_context():
+        schema = actual_schema(database.obj)
+    unexpected = {table: sorted(columns - ALLOWED_SCHEMA.get(table, set()))
+                  for table, columns in schema.items() if columns - ALLOWED_SCHEMA.get(table, set())}
+    missing = {table: sorted(columns - schema.get(table, set()))
+               for table, columns in ALLOWED_SCHEMA.items() if columns - schema.get(table, set())}
+    assert unexpected == {}, f"Tables or columns not in the reviewed list: {unexpected}"
+    assert missing == {}, f"Listed but absent (update the list): {missing}"
