@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 
 from documents.committee_pack import generate_pack
-from documents.importer import ImportFileError, apply_import, plan_import
+from documents.importing import ImportFileError, apply_import, plan_import
 from documents.scenario_workbook import write_comparison_workbook
 from models import database
 from models.budget import compare
@@ -69,7 +69,7 @@ def register_commands(app):
             plan = plan_import("structures", path.name, path.read_bytes())
             click.echo("\n".join(plan.report_lines()))
             if not dry_run:
-                apply_import(plan)
+                apply_import(plan, author=login_name())
                 click.echo("Import enregistré.")
         except ImportFileError as error:
             raise CommandError(f"Rien n'a été enregistré. {error}")

@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import FileField
 
-from documents.importer import (
+from documents.importing import (
     ACTION_LABELS, MAX_IMPORT_BYTES, ImportFileError, apply_import, plan_import,
     write_template,
 )
@@ -106,15 +106,12 @@ class ImportView(AccessRules, BaseView):
             return redirect(url_for(".index"))
         try:
             plan = plan_import(self.kind, pending["filename"], path.read_bytes())
-            counts = apply_import(plan)
+            counts = apply_import(plan, author=current_user.email)
         except ImportFileError as error:
             flash(f"Rien n'a été enregistré. {error}", "error")
             return redirect(url_for(".index"))
         finally:
             path.unlink()
-        current_app.logger.info(
-            "Import %s par %s : %s", self.kind, current_user.email, plan.summary(),
-        )
         flash(
             f"Import terminé : {counts['created']} fiche(s) créée(s), {counts['updated']} mise(s) "
             f"à jour, {counts['unchanged']} inchangée(s).", "success",

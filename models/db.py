@@ -135,6 +135,20 @@ def column_limit_error(field, value):
     return None
 
 
+def unique_fields(model):
+    """The fields of `model` whose values no two records share (its key aside)."""
+    return [f for f in model._meta.sorted_fields if f.unique and not f.primary_key]
+
+
+def taken_values(model, records):
+    """For `full_clean(taken=…)`: field name → {value: primary key} over `records`
+    (every record of `model`, already read)."""
+    return {
+        field.name: {r.__data__[field.name]: r._pk for r in records if r.__data__.get(field.name) is not None}
+        for field in unique_fields(model)
+    }
+
+
 def is_sqlite():
     return isinstance(database.obj, SqliteDatabase)
 
@@ -156,12 +170,15 @@ class BaseModel(Model):
     def clean(self):
         """Normalise fields and raise models.validation.ValidationError."""
 
-    def full_clean(self):
+    def full_clean(self, taken=None):
+        """`taken`: field name → {value: primary key} of the values a unique field
+        already holds, read once by a caller checking many records (the importer);
+        without it, one query per unique field."""
         try:
             self._fill_defaults()
             self.clean()
             self._check_column_limits()
-            self._check_unique_fields()
+            self._check_unique_fields(taken or {})
         except ValidationError as error:
             error.model = type(self)
             raise
@@ -183,17 +200,21 @@ class BaseModel(Model):
         if errors:
             raise ValidationError(errors)
 
-    def _check_unique_fields(self):
+    def _check_unique_fields(self, taken):
         model = type(self)
         errors = {}
-        for field in model._meta.sorted_fields:
+        for field in unique_fields(model):
             value = getattr(self, field.name)
-            if not field.unique or field.primary_key or value is None:
+            if value is None:
                 continue
-            others = model.select().where(field == value)
-            if self._pk is not None:
-                others = others.where(model._meta.primary_key != self._pk)
-            if others.exists():
+            if field.name in taken:
+                used = taken[field.name].get(value, self._pk) != self._pk
+            else:
+                others = model.select().where(field == value)
+                if self._pk is not None:
+                    others = others.where(model._meta.primary_key != self._pk)
+                used = others.exists()
+            if used:
                 errors[field.name] = f"« {value} » est déjà utilisé par une autre fiche."
         if errors:
             raise ValidationError(errors)

@@ -1,6 +1,7 @@
 """What tests share: builders for test data (through the models' own rules), the
 logged-in test client, the page-message reader and the seeded scenarios' names.
 Tests import these from here only, never from each other or from conftest."""
+import logging
 import re
 from decimal import Decimal
 from html import unescape
@@ -75,3 +76,27 @@ def make_scenario(name="Test", **fields):
 
 def euros(text):
     return Decimal(text)
+
+
+class QueryCounter(logging.Handler):
+    """`with QueryCounter() as queries:` counts the SQL statements peewee sends
+    in the block (`queries.count`): peewee logs each one on "peewee", at DEBUG."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.count = 0
+        self.logger = logging.getLogger("peewee")
+        self.previous_level = None
+
+    def emit(self, record):
+        self.count += 1
+
+    def __enter__(self):
+        self.previous_level = self.logger.level
+        self.logger.addHandler(self)
+        self.logger.setLevel(logging.DEBUG)
+        return self
+
+    def __exit__(self, *exc_info):
+        self.logger.removeHandler(self)
+        self.logger.setLevel(self.previous_level)

@@ -1,19 +1,9 @@
 """A list page costs the same number of SQL queries for 10 rows or 500."""
-import logging
-
 import pytest
 
 from models import Attendance, CostLine, Referent, Scenario, Structure, Territory, Training, database
 from models.db import label_columns
-
-
-class QueryCounter(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.count = 0
-
-    def emit(self, record):
-        self.count += 1
+from tests.helpers import QueryCounter
 
 
 def build(rows):
@@ -33,16 +23,8 @@ def build(rows):
 
 
 def queries_for(browser, url):
-    counter = QueryCounter()
-    logger = logging.getLogger("peewee")
-    logger.addHandler(counter)
-    previous = logger.level
-    logger.setLevel(logging.DEBUG)
-    try:
+    with QueryCounter() as counter:
         response = browser.get(url)
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(previous)
     assert response.status_code == 200
     return counter.count, response.get_data(as_text=True)
 

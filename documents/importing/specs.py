@@ -1,0 +1,181 @@
+"""What each kind of file holds: its columns (field, template header, other
+accepted headers), the required ones, and how a cell becomes a field value."""
+import datetime
+import re
+
+from peewee import BooleanField, DateField, IntegerField
+
+from models.directory import REFERENT_ROLES, TYPOLOGIES, Referent, Structure
+from models.fields import SlugListField
+from models.formatting import ascii_fold
+from models.validation import DATE_FORMATS, clean_siret, parse_date
+
+from ..spreadsheets import FORMULA_TRIGGERS, QUOTE_PREFIX
+
+TRUE_WORDS = {"oui", "o", "vrai", "x", "1", "yes", "true"}
+FALSE_WORDS = {"non", "n", "faux", "0", "no", "false"}
+
+
+def header_key(text):
+    """'Téléphone ' → 'telephone', 'Code  postal' → 'code postal'."""
+    return re.sub(r"[^a-z0-9]+", " ", ascii_fold(text).lower()).strip()
+
+
+class ImportSpec:
+    """What one kind of file holds: its columns (field, template header,
+    other accepted headers), the required ones, and how rows are matched."""
+
+    def __init__(self, model, columns, required, example):
+        self.model = model
+        self.columns = columns
+        self.required = required
+        self.example = example
+        self.by_header = {}
+        for field, header, aliases in columns:
+            for name in (header, field, *aliases):
+                self.by_header[header_key(name)] = field
+        self.headers = {field: header for field, header, _aliases in columns}
+
+
+STRUCTURE_SPEC = ImportSpec(Structure, [
+    ("nom", "Nom", ("nom de la structure", "structure", "raison sociale")),
+    ("typologie", "Typologie", ("type", "type de structure")),
+    ("siret", "SIRET", ("n siret", "numero siret")),
+    ("adresse", "Adresse", ("adresse postale",)),
+    ("complement_adresse", "Complément d'adresse", ("complement",)),
+    ("code_postal", "Code postal", ("cp",)),
+    ("code_insee", "Code INSEE", ("insee",)),
+    ("commune", "Commune", ("ville",)),
+    ("telephone", "Téléphone", ("tel", "telephone principal", "numero de telephone")),
+    ("courriel", "Courriel", ("email", "e mail", "mail", "adresse electronique")),
+    ("site_web", "Site web", ("site internet", "site")),
+    ("horaires_accueil", "Horaires d'accueil", ("horaires",)),
+    ("accueille_du_public", "Accueille du public", ("accueil du public",)),
+    ("territory", "Territoire", ("bassin de vie", "reseau")),
+    ("thematiques", "Thématiques", ()),
+    ("publics", "Publics", ()),
+    ("places", "Places", ("nombre de places",)),
+    ("actif", "Active", ("actif", "active")),
+    ("description", "Description", ()),
+    ("notes", "Notes", ("commentaires", "remarques")),
+], required=("nom", "typologie"), example=[
+    "CCAS de Loudun", "CCAS", "", "1 rue de la Mairie", "", "86200", "86137", "Loudun",
+    "05 49 98 00 00", "accueil@ccas-loudun.fr", "", "Mo-Fr 09:00-12:00", "Oui",
+    "RVC Loudun", "", "femmes", "", "Oui", "", "",
+])
+
+REFERENT_SPEC = ImportSpec(Referent, [
+    ("civilite", "Civilité", ()),
+    ("prenom", "Prénom", ()),
+    ("nom", "Nom", ()),
+    ("fonction", "Fonction", ("poste",)),
+    ("structure", "Structure", ("nom de la structure",)),
+    ("structure_siret", "SIRET de la structure", ("siret",)),
+    ("role", "Rôle", ("role",)),
+    ("courriel", "Courriel", ("email", "e mail", "mail")),
+    ("telephone", "Téléphone", ("tel",)),
+    ("date_designation", "Désigné·e le", ("date de designation",)),
+    ("actif", "Actif·ve", ("actif", "active")),
+    ("notes", "Notes", ()),
+], required=("prenom", "nom", "structure"), example=[
+    "Mme", "Claire", "Martin", "Travailleuse sociale", "CCAS de Loudun (Loudun)", "",
+    "Référent·e violences et précarité", "c.martin@ccas-loudun.fr", "05 49 98 00 01",
+    "", "Oui", "",
+])
+
+SPECS = {"structures": STRUCTURE_SPEC, "referents": REFERENT_SPEC}
+
+
+# --- cells to fields ---------------------------------------------------------
+def cell_text(value):
+    """A cell as trimmed text; our own exports' quote prefix is taken off."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.strftime("%d/%m/%Y")
+    text = str(value).strip()
+    if text.startswith(QUOTE_PREFIX) and text[1:2] and text[1:2] in FORMULA_TRIGGERS:
+        return text[1:]
+    return text
+
+
+def _choice(text, choices, message):
+    wanted = header_key(text)
+    for code, label in choices:
+        if wanted in (header_key(code), header_key(label)):
+            return code
+    raise ValueError(f"{message} : « {text} ».")
+
+
+def _slugs(text, choices, message):
+    return [_choice(part, choices, message) for part in re.split(r"[,;\n]", text) if part.strip()]
+
+
+def _boolean(text):
+    key = header_key(text)
+    if key in TRUE_WORDS:
+        return True
+    if key in FALSE_WORDS:
+        return False
+    raise ValueError(f"Répondez par Oui ou Non : « {text} ».")
+
+
+def _integer(text):
+    try:
+        return int(text.replace(" ", ""))
+    except ValueError:
+        raise ValueError(f"Nombre entier attendu : « {text} ».")
+
+
+def _date(value, text):
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return parse_date(text, (*DATE_FORMATS, "%d-%m-%Y"))
+    except ValueError:
+        raise ValueError(f"Date attendue au format jj/mm/aaaa : « {text} ».")
+
+
+def field_value(spec, field_name, value, lookups):
+    """The model value of one cell; ValueError with a French message if wrong.
+    `lookups` finds the territories and structures a cell names, without a query."""
+    text = cell_text(value)
+    if field_name == "typologie":
+        return _choice(text, TYPOLOGIES, "Typologie inconnue")
+    if field_name == "role":
+        return _choice(text, REFERENT_ROLES, "Rôle inconnu")
+    if field_name == "territory":
+        territory = lookups.territories.get(header_key(text))
+        if territory is None:
+            raise ValueError(f"Territoire inconnu : « {text} » (créez-le d'abord dans Territoires).")
+        return territory
+    if field_name == "structure":
+        structure = lookups.structures_by_label.get(header_key(text))
+        if structure is None:
+            raise ValueError(f"Structure inconnue : « {text} » (importez d'abord les structures).")
+        return structure
+    if field_name == "structure_siret":
+        structure = lookups.structures_by_siret.get(clean_siret(text))
+        if structure is None:
+            raise ValueError(f"Aucune structure n'a le SIRET « {text} ».")
+        return structure
+    field = spec.model._meta.fields[field_name]
+    if isinstance(field, SlugListField):
+        return _slugs(text, field.choices, "Valeur inconnue du référentiel data·inclusion")
+    if isinstance(field, BooleanField):
+        return _boolean(text)
+    if isinstance(field, IntegerField):
+        return _integer(text)
+    if isinstance(field, DateField):
+        return _date(value, text)
+    if field.choices:
+        return _choice(text, field.choices, "Valeur inconnue")
+    if field_name == "code_postal" and text.isdigit():
+        return text.zfill(5)
+    if field_name == "siret" and text.replace(" ", "").isdigit():
+        return text.replace(" ", "").zfill(14)
+    return text
