@@ -49,9 +49,12 @@ def ensure_admin_account():
     email = os.environ.get("MAILLAGE_ADMIN_EMAIL")
     password = os.environ.get("MAILLAGE_ADMIN_PASSWORD")
     if email and password:
-        create_or_reset_user(email, password, role="admin")
+        try:
+            create_or_reset_user(email, password, role="admin")
+        except ValueError as error:  # the password rules (models/users.py), said before anything starts
+            raise SystemExit(f"Erreur : MAILLAGE_ADMIN_PASSWORD refusé. {error}") from None
     elif not User.select().exists():
-        password = generate_password()
+        password = generate_password("admin@maillage.local")
         create_or_reset_user("admin@maillage.local", password, role="admin", name="Administrateur")
         # Printed, never logged: the only time this password is shown.
         print(

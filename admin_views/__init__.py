@@ -22,7 +22,8 @@ from .exports import ExportsView
 from .imports import ImportView
 from .privacy import PrivacyPageView
 from .training import AttendanceView, TrainingView
-from .users import UserView
+from .security import csp_nonce, init_security
+from .users import AccountView, UserView
 
 
 class DashboardView(AccessRules, AdminIndexView):
@@ -84,10 +85,12 @@ def init_admin(app):
     for error in (*ERROR_PAGES, OverflowError, DataError):
         app.register_error_handler(error, error_page)
     app.register_blueprint(theme.blueprint)
+    init_security(app)
     admin = Admin(
         app, name="Maillage",
         theme=Bootstrap4Theme(base_template="maillage_master.html", swatch=theme.SWATCH, fluid=True),
         index_view=DashboardView(name="Tableau de bord", url="/admin"),
+        csp_nonce_generator=csp_nonce,
     )
     directory, trainings, budget = "Répertoire", "Formations", "Budget"
     admin.add_view(StructureView(Structure, name="Structures", category=directory))
@@ -108,4 +111,5 @@ def init_admin(app):
     admin.add_view(PrivacyPageView(name="Protection des données", endpoint="privacy",
                                    url="/admin/protection-des-donnees"))
     admin.add_view(UserView(User, name="Utilisateur·rice·s"))
+    admin.add_view(AccountView(name="Mon compte", endpoint="account", url="/admin/compte"))
     return admin

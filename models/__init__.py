@@ -4,16 +4,17 @@ from .committee import CommitteePack
 from .db import BaseModel, database, open_database
 from .directory import Referent, Structure, Territory
 from .training import Attendance, Training
-from .users import User
+from .users import LoginFailure, User
 from .validation import ValidationError
 
 ALL_MODELS = [
     Territory, Structure, Referent, Training, Attendance,
-    Scenario, CostLine, FundingLine, User, CommitteePack,
+    Scenario, CostLine, FundingLine, User, CommitteePack, LoginFailure,
 ]
 
 __all__ = [
-    "ALL_MODELS", "Attendance", "BaseModel", "CommitteePack", "CostLine", "FundingLine", "Referent",
+    "ALL_MODELS", "Attendance", "BaseModel", "CommitteePack", "CostLine", "FundingLine",
+    "LoginFailure", "Referent",
     "Scenario", "ScenarioTotals", "Structure", "Territory", "Training", "User",
     "ValidationError", "database", "open_database", "totals_for",
 ]

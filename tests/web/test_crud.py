@@ -169,7 +169,7 @@ def test_admin_manages_accounts(as_role):
     short = browser.post("/admin/user/new/", {
         "email": "court@ccas.fr", "role": "viewer", "password": "court",
     })
-    assert "au moins 10 caractères" in short.get_data(as_text=True)
+    assert "au moins 12 caractères" in short.get_data(as_text=True)
     assert saved(User, email="court@ccas.fr") is None
 
 

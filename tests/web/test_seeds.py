@@ -77,7 +77,7 @@ def test_create_user_command(app):
         created = User.get(User.email == "cli@ccas.fr")
         assert created.role == "editor" and created.check_password("un-long-secret")
     short = runner.invoke(args=["create-user", "x@ccas.fr", "--password", "court"])
-    assert short.exit_code != 0 and "au moins 10 caractères" in short.output
+    assert short.exit_code != 0 and "au moins 12 caractères" in short.output
     with database.connection_context():
         assert not User.select().where(User.email == "x@ccas.fr").exists()
 
