@@ -1,15 +1,17 @@
 """The `flask --app app …` commands: each says which database it used."""
+import functools
 import getpass
 from pathlib import Path
 
 import click
 
 from documents.committee_pack import generate_pack
-from documents.importing import ImportFileError, apply_import, plan_import
+from documents.importing import SPECS, ImportFileError, apply_import, plan_import
 from documents.scenario_workbook import write_comparison_workbook
 from models import database
 from models.budget import compare
 from models.committee import resolve_filters
+from models.audit import acting_as, cli_actor, record_event, record_import
 from models.schema import applied_migrations, migrate
 from models.users import ROLES, create_or_reset_user
 from models.validation import ValidationError
@@ -69,7 +71,7 @@ def register_commands(app):
             plan = plan_import("structures", path.name, path.read_bytes())
             click.echo("\n".join(plan.report_lines()))
             if not dry_run:
-                apply_import(plan, author=login_name())
+                record_import(SPECS["structures"].model, path.name, apply_import(plan, author=login_name()))
                 click.echo("Import enregistré.")
         except ImportFileError as error:
             raise CommandError(f"Rien n'a été enregistré. {error}")
@@ -109,4 +111,19 @@ def register_commands(app):
         for warning in comparison.warnings():
             click.echo(f"Attention : {warning}", err=True)
         write_comparison_workbook(str(output), comparison, author=author)
+        record_event("export", "Scenario", detail=(
+            f"Comparaison de {len(comparison.scenarios)} scénarios "
+            f"({', '.join(str(s) for s in comparison.scenarios)}) ; fichier {output.name}"))
         click.echo(f"Classeur écrit : {output} ({len(comparison.scenarios)} scénarios comparés).")
+
+    # Whatever a command writes is signed « ligne de commande (<login>) » in the audit history.
+    for cli_command in app.cli.commands.values():
+        cli_command.callback = _signed_by_login(cli_command.callback)
+
+
+def _signed_by_login(callback):
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        with acting_as(cli_actor(login_name())):
+            return callback(*args, **kwargs)
+    return run

@@ -8,7 +8,7 @@ from flask_admin.theme import Bootstrap4Theme
 from peewee import DataError
 
 from models import (
-    Attendance, CostLine, FundingLine, Referent, Scenario, Structure, Territory, Training,
+    Attendance, AuditEntry, CostLine, FundingLine, Referent, Scenario, Structure, Territory, Training,
     User,
 )
 from models.directory import needs_review_condition
@@ -16,6 +16,7 @@ from models.training import is_trained_expression
 
 from . import theme
 from .access import AccessRules
+from .audit import AuditEntryView
 from .budget import CostLineView, FundingLineView, ScenarioView
 from .directory import ReferentView, StructureView, TerritoryView
 from .exports import ExportsView
@@ -23,6 +24,7 @@ from .imports import ImportView
 from .privacy import PrivacyPageView
 from .training import AttendanceView, TrainingView
 from .security import csp_nonce, init_security
+from .history import register_audit
 from .users import AccountView, UserView
 
 
@@ -85,6 +87,7 @@ def init_admin(app):
     for error in (*ERROR_PAGES, OverflowError, DataError):
         app.register_error_handler(error, error_page)
     app.register_blueprint(theme.blueprint)
+    register_audit(app)
     init_security(app)
     admin = Admin(
         app, name="Maillage",
@@ -111,5 +114,6 @@ def init_admin(app):
     admin.add_view(PrivacyPageView(name="Protection des données", endpoint="privacy",
                                    url="/admin/protection-des-donnees"))
     admin.add_view(UserView(User, name="Utilisateur·rice·s"))
+    admin.add_view(AuditEntryView(AuditEntry, name="Historique des modifications"))
     admin.add_view(AccountView(name="Mon compte", endpoint="account", url="/admin/compte"))
     return admin

@@ -15,6 +15,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from models import User
+from models.audit import record_event
 from models.users import LoginThrottle, authenticate
 
 auth_log = logging.getLogger("maillage.auth")
@@ -159,6 +160,7 @@ def login():
                 return redirect(next_page or url_for("admin.index"))
             throttle.failed(email, address)
             auth_log.warning("Échec de connexion : %r depuis %s", email, address)
+            record_event("login_failed", User, actor=email, detail=f"Adresse : {address}")
             flash("Courriel ou mot de passe incorrect.", "error")
     elif request.method == "POST" and form.csrf_token.errors:
         flash("La session a expiré : rechargez la page et reconnectez-vous.", "error")

@@ -23,6 +23,7 @@ from .access import AccessRules, user_can_edit
 from .exports import export_grid
 from .fields import MaillageModelConverter
 from .filters import MaillageFilterConverter
+from .history import history_page
 
 
 def _date_formatter(view, value, name):
@@ -131,6 +132,10 @@ class MaillageModelView(AccessRules, ModelView):
         return valid
 
     def render(self, template, **kwargs):
+        record = kwargs.get("model")
+        if template in (self.edit_template, self.details_template) and record is not None:
+            # The « Historique » link of maillage_master.html.
+            kwargs.setdefault("record_history_url", self.get_url(".history_view", id=record._pk))
         if g.get("session_expired"):
             # Flask-Admin adds « corrigez les champs signalés » though no field is wrong.
             unmarked = {gettext("Failed to create record."), gettext("Failed to save record.")}
@@ -223,6 +228,11 @@ class MaillageModelView(AccessRules, ModelView):
         if primary_key is None:
             return None
         return self.model.get_or_none(self.model._meta.primary_key == primary_key)
+
+    @expose("/historique/")
+    def history_view(self):
+        """The record's audit history (admin_views/history.py)."""
+        return history_page(self)
 
     @expose("/export/<export_type>/")
     def export(self, export_type):

@@ -22,6 +22,7 @@ from models.committee import CommitteePack, archived_packs, resolve_filters
 from documents.directory_export import data_inclusion_lines, short_directory, write_short_directory
 from documents.grid_export import export_filename, grid_columns, write_grid
 from documents.spreadsheets import dated_filename
+from models.audit import record_event
 from models.validation import parse_record_id
 
 from .access import AccessRules
@@ -90,6 +91,8 @@ def export_grid(view, export_type):
         "Export XLSX : utilisateur=%s modèle=%s filtres=%s lignes=%d",
         current_user.email, view.model.__name__, filters_text or "aucun", rows,
     )
+    record_event("export", view.model, detail=(
+        f"Grille « {view.name} » (XLSX) : {rows} ligne(s) ; filtres : {filters_text or 'aucun'}"))
     output.seek(0)
     return send_file(
         output, mimetype=XLSX_MIMETYPE, as_attachment=True,
@@ -139,6 +142,7 @@ class ExportsView(AccessRules, BaseView):
         pack = CommitteePack.get_or_none(CommitteePack.id == parse_record_id(pack_id))
         if pack is None:
             abort(404)
+        record_event("export", CommitteePack, pack, detail=f"Téléchargement du dossier : {pack.filters}")
         return send_file(io.BytesIO(bytes(pack.content)), mimetype=XLSX_MIMETYPE,
                          as_attachment=True, download_name=pack.filename)
 
@@ -148,6 +152,7 @@ class ExportsView(AccessRules, BaseView):
         write_short_directory(output, author=current_user.email)
         output.seek(0)
         audit_log.info("Annuaire court (XLSX) par %s", current_user.email)
+        record_event("export", "Structure", detail="Annuaire court (XLSX)")
         return send_file(output, mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=dated_filename("annuaire-court"))
 
@@ -159,8 +164,9 @@ class ExportsView(AccessRules, BaseView):
     @expose("/data-inclusion.jsonl")
     def data_inclusion(self):
         audit_log.info("Export data·inclusion par %s", current_user.email)
+        filename = dated_filename("structures-data-inclusion", "jsonl")
+        record_event("export", "Structure", detail=f"Export data·inclusion : fichier {filename}")
         return Response(
             stream_with_context(data_inclusion_lines()), mimetype="application/x-ndjson",
-            headers={"Content-Disposition":
-                     f"attachment; filename={dated_filename('structures-data-inclusion', 'jsonl')}"},
+            headers={"Content-Disposition": f"attachment; filename={filename}"},
         )

@@ -12,10 +12,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import FileField
 
 from documents.importing import (
-    ACTION_LABELS, MAX_IMPORT_BYTES, ImportFileError, apply_import, plan_import,
+    ACTION_LABELS, MAX_IMPORT_BYTES, SPECS, ImportFileError, apply_import, plan_import,
     write_template,
 )
 from documents.spreadsheets import dated_filename
+from models.audit import record_import
 
 from .access import EDIT, AccessRules
 from .exports import XLSX_MIMETYPE
@@ -107,6 +108,7 @@ class ImportView(AccessRules, BaseView):
         try:
             plan = plan_import(self.kind, pending["filename"], path.read_bytes())
             counts = apply_import(plan, author=current_user.email)
+            record_import(SPECS[self.kind].model, pending["filename"], counts)
         except ImportFileError as error:
             flash(f"Rien n'a été enregistré. {error}", "error")
             return redirect(url_for(".index"))

@@ -1,4 +1,5 @@
 """Maillage's headless data model: usable from Flask, the CLI or a plain script."""
+from .audit import AuditEntry
 from .budget import CostLine, FundingLine, Scenario, ScenarioTotals, totals_for
 from .committee import CommitteePack
 from .db import BaseModel, database, open_database
@@ -10,10 +11,11 @@ from .validation import ValidationError
 ALL_MODELS = [
     Territory, Structure, Referent, Training, Attendance,
     Scenario, CostLine, FundingLine, User, CommitteePack, LoginFailure,
+    AuditEntry,
 ]
 
 __all__ = [
-    "ALL_MODELS", "Attendance", "BaseModel", "CommitteePack", "CostLine", "FundingLine",
+    "ALL_MODELS", "AuditEntry", "Attendance", "BaseModel", "CommitteePack", "CostLine", "FundingLine",
     "LoginFailure", "Referent",
     "Scenario", "ScenarioTotals", "Structure", "Territory", "Training", "User",
     "ValidationError", "database", "open_database", "totals_for",

@@ -153,6 +153,29 @@ def is_sqlite():
     return isinstance(database.obj, SqliteDatabase)
 
 
+class ReadState(set):
+    """peewee's `_dirty` (the fields assigned since the row was read or saved),
+    which also keeps the row as it was read: peewee marks a field dirty on any
+    assignment, even of the same value, so the audit (models/audit.py) compares
+    values instead. peewee calls clear() once it has filled a row read from the
+    database (with or without joins): that is when `as_read` is taken."""
+
+    __slots__ = ("data", "as_read")
+
+    def __init__(self, fields, data):
+        super().__init__(fields)
+        self.data = data
+        self.as_read = None
+
+    def clear(self):
+        super().clear()
+        self.remember()
+
+    def remember(self):
+        self.as_read = {name: list(value) if isinstance(value, list) else value
+                        for name, value in self.data.items()}
+
+
 class BaseModel(Model):
     """Every save goes through `clean()`, so no caller can skip the rules.
 
@@ -160,12 +183,19 @@ class BaseModel(Model):
     scenario's lines); other required references block a delete.
     Meta.label_fields names the fields `__str__` reads: a grid showing this
     record beside another's fetches only those (see `label_columns`).
+    Every save and delete writes a row of the audit history (models/audit.py),
+    unless Meta.audited is False.
     """
 
     class Meta:
         database = database
         owned_backrefs = ()
         label_fields = ()
+        audited = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._dirty = ReadState(self._dirty, self.__data__)
 
     def clean(self):
         """Normalise fields and raise models.validation.ValidationError."""
@@ -221,7 +251,21 @@ class BaseModel(Model):
 
     def save(self, *args, **kwargs):
         self.full_clean()
-        return super().save(*args, **kwargs)
+        write = functools.partial(super().save, *args, **kwargs)
+        if not self._meta.audited:
+            return write()
+        from . import audit  # imports this module
+        rows = audit.saved(self, write, kwargs.get("force_insert", False))
+        self._dirty.remember()
+        return rows
+
+    def delete_instance(self, *args, **kwargs):
+        delete = functools.partial(super().delete_instance, *args, **kwargs)
+        if not self._meta.audited:
+            return delete()
+        from . import audit
+        return audit.deleted(self, delete)
+
 
     def delete_with_dependents(self):
         """Delete owned children, unlink optional references, refuse otherwise."""
@@ -233,7 +277,10 @@ class BaseModel(Model):
                     for row in children:
                         row.delete_with_dependents()
                 elif foreign_key.null:
+                    from . import audit
+                    unlinked = list(children)  # read first: each one's history says it
                     child.update({foreign_key: None}).where(foreign_key == self._pk).execute()
+                    audit.unlinked(unlinked, foreign_key)
                 elif children.exists():
                     count = children.count()
                     name = child._meta.verbose_name if count == 1 else child._meta.verbose_name_plural
