@@ -100,6 +100,9 @@ class MaillageModelView(AccessRules, ModelView):
     # Every grid, viewers included, downloads its rows as XLSX (admin_views/exports.py).
     can_export = True
     export_types = ["xlsx"]
+    # Columns that are no field (SQL aliases, properties): name → (cell kind of
+    # documents.spreadsheets.KIND_FORMATS, row → value). Others export as shown.
+    column_export_computed = {}
 
     def __init__(self, model, *args, **kwargs):
         formatters, labels = {}, {}

@@ -16,7 +16,7 @@ from models import CostLine, FundingLine, Scenario, ValidationError, database
 from models.budget import (
     COST_CATEGORIES, COUNT, FUNDING_STATUSES, MAX_COMPARED, MIN_COMPARED, MONEY, OPERATORS,
     PERCENT, QUANTITY, Adjustments, ScenarioComparison, VariantPreview, compare,
-    duplicate_scenario, listed_figures, scenarios_with_figures,
+    duplicate_scenario, effective_overhead_rate, scenarios_with_figures, sql_figure,
 )
 from models.formatting import format_euros, format_number, format_percent
 from documents.scenario_workbook import write_comparison_workbook
@@ -24,10 +24,10 @@ from documents.spreadsheets import dated_filename
 
 from .access import user_can_edit
 from .base import SESSION_EXPIRED, MaillageModelView
+from .exports import XLSX_MIMETYPE
 from .fields import FrenchDecimalField
 from .filters import choice_filter, related_filter
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Bars of the comparison chart, one colour per compared scenario.
 CHART_COLOURS = ("#2c3e50", "#18bc9c", "#f39c12", "#3498db", "#e74c3c", "#8e44ad")
 
@@ -96,9 +96,13 @@ def _form_errors(form):
     return " ; ".join(f"{form[name].label.text} : {errors[0]}" for name, errors in form.errors.items())
 
 
-def _listed(index, kind):
-    """A figure of the grid row, computed from the query's SQL aliases."""
-    return lambda view, context, model, name: format_figure(listed_figures(model)[index], kind)
+def _listed(kind):
+    """A figure of the grid row, computed by the database (models.budget.figures)."""
+    return lambda view, context, model, name: format_figure(sql_figure(model, name), kind)
+
+
+def _figure_of_row(name):
+    return lambda row: sql_figure(row, name)
 
 
 class ScenarioView(MaillageModelView):
@@ -119,14 +123,20 @@ class ScenarioView(MaillageModelView):
     column_filters = (choice_filter(Scenario.operator), choice_filter(Scenario.status))
     column_default_sort = "name"
     column_formatters = {
-        "year_one": _listed(0, MONEY),
-        "total_with_overhead": _listed(1, MONEY),
-        "coverage": _listed(2, PERCENT),
-        "etp": lambda view, context, model, name: format_figure(model.etp, QUANTITY),
+        "year_one": _listed(MONEY),
+        "total_with_overhead": _listed(MONEY),
+        "coverage": _listed(PERCENT),
+        "etp": _listed(QUANTITY),
     }
+    # The XLSX export writes the figures as numbers: name → (cell kind, row → value).
+    column_export_computed = {name: (kind, _figure_of_row(name)) for name, kind in (
+        ("year_one", "euro"), ("total_with_overhead", "euro"), ("etp", "number"),
+        ("coverage", "percent"),
+        ("overhead_rate", "percent"),  # the rate applied: the operator's default when empty
+    )}
     column_formatters_detail = {
         "overhead_rate": lambda view, context, model, name: (
-            format_percent(model.effective_overhead_rate, 2)
+            format_percent(effective_overhead_rate(model), 2)
             + ("" if model.overhead_rate is not None else " (taux par défaut de l'opérateur)")
         ),
     }

@@ -67,6 +67,7 @@ def export_columns(view):
         names.setdefault(name, header)
     return grid_columns(
         view.model, names.items(), joined=set(view.list_joins),
+        computed=view.column_export_computed,
         fallback=lambda name: _formatted_text(view, name),
     )
 

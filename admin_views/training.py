@@ -1,4 +1,6 @@
 """Grids of trainings and attendance."""
+from operator import attrgetter
+
 from flask_admin.model.form import InlineFormAdmin
 
 from models import Attendance, Referent, Training
@@ -21,6 +23,7 @@ class TrainingView(MaillageModelView):
     column_default_sort = ("date", True)
     list_joins = ("territory",)
     column_formatters = {"cost": lambda view, context, model, name: format_euros(model.cost)}
+    column_export_computed = {"cost": ("euro", attrgetter("cost"))}
     form_columns = (
         "date", "theme", "half_days", "trainer", "cost_per_half_day", "room_cost", "place",
         "territory", "capacity", "notes",

@@ -1,13 +1,14 @@
 """Export of any grid's rows to XLSX: typed columns, streamed, constant cost.
 
 The caller hands over the query (with its joins, search, filters and sort
-already applied) and the column names; rows are read with one cursor
+already applied), the column names and, for the columns that are no field of
+the model (SQL aliases, properties), their cell kind and value getter: this
+module knows field types, never a model. Rows are read with one cursor
 (`.iterator()`) and written with xlsxwriter's constant_memory mode, so neither
 the SQL query count nor the memory grows with the number of rows.
 """
 import re
 from collections import namedtuple
-from decimal import Decimal
 from operator import attrgetter
 
 from peewee import (
@@ -15,11 +16,8 @@ from peewee import (
     IntegerField,
 )
 
-from models.budget import Scenario, overhead_amount, sql_money
-from models.directory import Referent
 from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
 from models.formatting import ascii_fold, format_phone
-from models.training import Training
 
 from .spreadsheets import (
     Column, Formats, cell_writer, dated_filename, finish_table, open_workbook,
@@ -31,21 +29,6 @@ NEVER_EXPORTED = {"password_hash"}
 
 ExportColumn = namedtuple("ExportColumn", "name header kind value")
 ExportColumn.__doc__ = "A grid column: its name, French header, cell kind and row → value getter."
-
-
-def _scenario_year_one(scenario):
-    return sql_money(scenario.year_one)
-
-
-# Columns a grid computes (SQL aliases or properties): kind and row → value.
-COMPUTED_COLUMNS = {
-    (Referent, "trained"): ("bool", lambda row: bool(row.trained)),
-    (Training, "cost"): ("euro", attrgetter("cost")),
-    (Scenario, "year_one"): ("euro", _scenario_year_one),
-    (Scenario, "total_with_overhead"): ("euro", lambda s: _scenario_year_one(s) + overhead_amount(
-        _scenario_year_one(s), s.effective_overhead_rate)),
-    (Scenario, "etp"): ("number", lambda s: Decimal(str(s.etp or 0))),
-}
 
 
 def _mapped(getter, function):
@@ -87,26 +70,29 @@ def field_value(field):
     return getter
 
 
-def grid_columns(model, names_and_headers, joined=(), fallback=None):
+def grid_columns(model, names_and_headers, joined=(), computed=None, fallback=None):
     """ExportColumns for (name, header) pairs of a grid of `model`.
 
-    A foreign key is exported only when `joined` names it (it was fetched in the
-    same query: no query per row). `fallback(name)` gives a row → text getter
-    for a computed column this module does not know; None leaves it out.
+    `computed` maps a name to (cell kind, row → value): the grid's own
+    declaration, which wins over a field of the same name. A foreign key is
+    exported only when `joined` names it (it was fetched in the same query: no
+    query per row). `fallback(name)` gives a row → text getter for any other
+    column; None leaves it out.
     """
     columns = []
     fields = model._meta.fields
+    computed = computed or {}
     for name, header in names_and_headers:
         if name in NEVER_EXPORTED:
             continue
         field = fields.get(name)
-        if field is not None:
+        if name in computed:
+            kind, value = computed[name]
+            columns.append(ExportColumn(name, header, kind, value))
+        elif field is not None:
             if field.primary_key or (isinstance(field, ForeignKeyField) and name not in joined):
                 continue
             columns.append(ExportColumn(name, header, field_kind(field), field_value(field)))
-        elif (model, name) in COMPUTED_COLUMNS:
-            kind, value = COMPUTED_COLUMNS[model, name]
-            columns.append(ExportColumn(name, header, kind, value))
         elif fallback and fallback(name):
             columns.append(ExportColumn(name, header, "text", fallback(name)))
     return columns

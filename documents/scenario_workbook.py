@@ -12,7 +12,8 @@ import datetime
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
 from models.budget import (
-    COMPARISON_ROWS, COUNT, FUNDING_KINDS, FUNDING_STATUSES, MONEY, OPERATORS, PERCENT, QUANTITY,
+    CASH_KINDS, COMPARISON_ROWS, COUNT, FUNDING_KINDS, FUNDING_STATUSES, MONEY, OPERATORS, PERCENT,
+    QUANTITY,
 )
 from .spreadsheets import (
     KIND_FORMATS, Column, Formats, finish_table, open_workbook, set_properties, sheet_name,
@@ -36,6 +37,9 @@ OVERHEAD_RATE_ROW, INDEXATION_ROW, START_YEAR_ROW, DURATION_ROW = 2, 3, 4, 5
 LINES_HEADER_ROW = 7
 YES, NO = "Oui", "Non"
 KIND_LABELS, STATUS_LABELS = dict(FUNDING_KINDS), dict(FUNDING_STATUSES)
+# The labels a funding line's "Nature" cell holds, cash (models.budget.CASH_KINDS) or in kind.
+CASH_LABELS = [label for code, label in FUNDING_KINDS if code in CASH_KINDS]
+IN_KIND_LABELS = [label for code, label in FUNDING_KINDS if code not in CASH_KINDS]
 CASH_TOTAL_LABEL = "Total des financements (numéraire)"
 
 
@@ -154,13 +158,13 @@ class ScenarioSheet:
             "overhead": f"=ROUND({cell['year_one']}*{self.overhead_rate}/100,2)",
             "total_with_overhead": f"={cell['year_one']}+{cell['overhead']}",
             "etp": f'=SUMIF({self._range(UNIT)},"ETP",{self._range(QUANTITY_COL)})',
-            "acquired": self.funding_sum(KIND_LABELS["subvention"], STATUS_LABELS["acquis"]),
+            "acquired": self.funding_sum(CASH_LABELS, STATUS_LABELS["acquis"]),
             "coverage": (
                 f'=IF({cell["total_with_overhead"]}=0,"",'
                 f'ROUND({cell["acquired"]}/{cell["total_with_overhead"]}*100,2))'
             ),
             "gap": f"={cell['total_with_overhead']}-{cell['acquired']}",
-            "in_kind": self.funding_sum(KIND_LABELS["mise_a_disposition"]),
+            "in_kind": self.funding_sum(IN_KIND_LABELS),
             "duration_years": f"={_abs(DURATION_ROW, 1)}",
             "multi_year_total": f"=SUM({years[0]})",
             "multi_year_total_with_overhead": f"=SUM({years[1]})",
@@ -168,9 +172,13 @@ class ScenarioSheet:
         for key, label, kind in COMPARISON_ROWS:
             self._total(rows[key], key, label, formulas[key], kind)
 
-    def funding_sum(self, kind, status=None):
+    def funding_sum(self, kind_labels, status=None):
+        """A formula adding the funding lines of these kinds (and of this status)."""
         condition = f',{self.funding_ranges[2]},"{status}"' if status else ""
-        return f'=SUMIFS({self.funding_ranges[3]},{self.funding_ranges[0]},"{kind}"{condition})'
+        return "=" + "+".join(
+            f'SUMIFS({self.funding_ranges[3]},{self.funding_ranges[0]},"{kind}"{condition})'
+            for kind in kind_labels
+        )
 
     def _block_header(self, row, title, headers):
         """A block's bold title on `row`, its (column, header) cells below; return that row."""
@@ -205,17 +213,16 @@ class ScenarioSheet:
         """Cash funding per status, then in all, from `row`; return the last row.
 
         Like the scenario's page: in-kind lines (mises à disposition) stay out,
-        and the cash total counts every subsidy line, whatever its status.
+        and the cash total counts every cash line, whatever its status.
         """
-        subsidy = KIND_LABELS["subvention"]
         by_status = self.totals.by_status
         for offset, (code, label) in enumerate(FUNDING_STATUSES):
             self._total(
                 row + offset, ("funding_status", code), label,
-                self.funding_sum(subsidy, label), value=by_status[code],
+                self.funding_sum(CASH_LABELS, label), value=by_status[code],
             )
         row += len(FUNDING_STATUSES)
-        self._total(row, "cash_total", CASH_TOTAL_LABEL, self.funding_sum(subsidy))
+        self._total(row, "cash_total", CASH_TOTAL_LABEL, self.funding_sum(CASH_LABELS))
         return row
 
     def _write_years(self, row, totals_rows):

@@ -1,13 +1,14 @@
 """Column types used across the model."""
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import CharField, DecimalField, TextField
 
-CENT = Decimal("0.01")
+from .formatting import CENT
 
 
 class FixedDecimalField(DecimalField):
-    """A Decimal column whose precision is set by the subclass."""
+    """A Decimal column whose precision is set by the subclass, rounded on save
+    half up like every figure (models.formatting.to_cents), not half even."""
 
     max_digits = 12
     decimal_places = 2
@@ -16,6 +17,7 @@ class FixedDecimalField(DecimalField):
         kwargs.setdefault("max_digits", self.max_digits)
         kwargs.setdefault("decimal_places", self.decimal_places)
         kwargs.setdefault("auto_round", True)
+        kwargs.setdefault("rounding", ROUND_HALF_UP)
         super().__init__(*args, **kwargs)
 
 

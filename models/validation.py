@@ -8,6 +8,8 @@ import phonenumbers
 from stdnum.fr import siret as stdnum_siret
 from stdnum.exceptions import ValidationError as StdnumError
 
+from .formatting import NARROW_NBSP
+
 
 class ValidationError(Exception):
     """Field name → French message. Raised before anything is written."""
@@ -237,7 +239,7 @@ def parse_decimal(value):
         return value
     if isinstance(value, (int, float)):
         return Decimal(str(value))
-    text = str(value or "").replace("\u202f", "").replace("\xa0", "")
+    text = str(value or "").replace(NARROW_NBSP, "").replace("\xa0", "")
     text = text.replace(" ", "").replace("€", "").replace("%", "")
     if "," in text:
         text = text.replace(".", "").replace(",", ".")

@@ -4,8 +4,8 @@ from .comparison import (
     compare, parse_ids, scenarios_to_compare,
 )
 from .figures import (
-    ScenarioTotals, YearFigures, coverage_rate, lines_of, listed_figures, overhead_amount,
-    scenarios_with_figures, sql_money, totals_for,
+    CASH_KINDS, SQL_FIGURES, ScenarioTotals, YearFigures, coverage_rate, effective_overhead_rate,
+    is_cash, lines_of, overhead_amount, scenarios_with_figures, sql_figure, totals_for,
 )
 from .models import (
     ASSOCIATION_OVERHEAD_RATE, COST_CATEGORIES, FUNDING_KINDS, FUNDING_STATUSES, OPERATORS,
@@ -14,11 +14,11 @@ from .models import (
 from .variants import Adjustments, VariantPreview, duplicate_scenario, unique_scenario_name
 
 __all__ = [
-    "ASSOCIATION_OVERHEAD_RATE", "COMPARISON_ROWS", "COST_CATEGORIES", "COUNT", "FUNDING_KINDS", "MAX_COMPARED", "MIN_COMPARED",
-    "FUNDING_STATUSES", "MONEY", "OPERATORS", "PERCENT", "QUANTITY", "SCENARIO_STATUSES", "UNITS",
+    "ASSOCIATION_OVERHEAD_RATE", "CASH_KINDS", "COMPARISON_ROWS", "COST_CATEGORIES", "COUNT", "FUNDING_KINDS", "MAX_COMPARED", "MIN_COMPARED",
+    "FUNDING_STATUSES", "MONEY", "OPERATORS", "PERCENT", "QUANTITY", "SCENARIO_STATUSES", "SQL_FIGURES", "UNITS",
     "Adjustments", "ComparisonRow", "CostLine", "FundingLine", "Scenario", "ScenarioComparison",
     "ScenarioTotals", "VariantPreview", "YearFigures", "compare", "coverage_rate",
-    "duplicate_scenario", "lines_of", "listed_figures", "overhead_amount", "parse_ids",
-    "scenarios_to_compare", "scenarios_with_figures", "sql_money", "totals_for",
+    "duplicate_scenario", "effective_overhead_rate", "is_cash", "lines_of", "overhead_amount",
+    "parse_ids", "scenarios_to_compare", "scenarios_with_figures", "sql_figure", "totals_for",
     "unique_scenario_name",
 ]

@@ -1,9 +1,18 @@
 """What a scenario adds up to, once in Python (a record's page, the workbooks)
-and once in SQL (the grid, sortable), side by side so they cannot drift."""
-from collections import OrderedDict
+and once in SQL (the grid, sortable), side by side so they cannot drift.
+
+Each rule is written twice, one under the other: the Python form works on
+Decimals, its SQL twin on whole numbers of cents (hundredths of a percent for
+rates, thousandths for ETP). Integers keep the SQL exact on both engines:
+SQLite has no decimal type (it sums NUMERIC columns as floats) and PostgreSQL's
+integer division truncates like SQLite's. Every rounding is to the cent, half
+up (0.005 → 0.01), in both forms; tests/unit/test_figures_sql.py generates
+scenarios and checks that the two agree to the cent.
+"""
+from collections import OrderedDict, namedtuple
 from decimal import Decimal
 
-from peewee import Case, fn
+from peewee import JOIN, Case, fn
 
 from ..formatting import to_cents
 from .models import (
@@ -11,13 +20,68 @@ from .models import (
 )
 
 ZERO = Decimal("0")
+# Cash funding: the only kinds counted as financing (acquired, coverage, gap).
+# Every other kind (a mise à disposition) is valued apart, in kind.
+CASH_KINDS = ("subvention",)
+# The overhead rate of a scenario whose own rate is empty, by operator (else 0 %).
+DEFAULT_OVERHEAD_RATES = {"association": ASSOCIATION_OVERHEAD_RATE}
+
+# Fixed-point units of the SQL figures: decimal places of each kind of value.
+MONEY_PLACES, RATE_PLACES, QUANTITY_PLACES = 2, 2, 3
 
 
+def _int(expression):
+    """An SQL expression typed as a whole number on both engines."""
+    return expression.cast("BIGINT")
+
+
+def _units(expression, places):
+    """A decimal SQL value as a whole number of 10^-places (12.34 € → 1234 cents)."""
+    return _int(fn.ROUND(expression * 10 ** places))
+
+
+def _half_up_sql(numerator, denominator):
+    """round(numerator / denominator), half up, for whole numbers ≥ 0 (None when
+    the denominator is 0): floor((2n + d) / 2d), integer division on both engines."""
+    return (2 * numerator + denominator) / fn.NULLIF(2 * denominator, 0)
+
+
+# --- which funding is cash ---------------------------------------------------
+def is_cash(kind):
+    return kind in CASH_KINDS
+
+
+def is_cash_sql():
+    return FundingLine.kind.in_(CASH_KINDS)
+
+
+# --- the effective overhead rate ---------------------------------------------
+def effective_overhead_rate(scenario):
+    """The scenario's own rate, or its operator's default (15 % for an association)."""
+    if scenario.overhead_rate is not None:
+        return scenario.overhead_rate
+    return DEFAULT_OVERHEAD_RATES.get(scenario.operator, ZERO)
+
+
+def effective_overhead_rate_sql():
+    """Hundredths of a percent (15 % → 1500)."""
+    return _units(fn.COALESCE(
+        Scenario.overhead_rate, Case(Scenario.operator, list(DEFAULT_OVERHEAD_RATES.items()), 0),
+    ), RATE_PLACES)
+
+
+# --- overhead: rate % of the budget ------------------------------------------
 def overhead_amount(base, rate):
     """Running costs an association operator adds: rate % of the budget."""
     return to_cents(Decimal(base) * Decimal(rate) / 100)
 
 
+def overhead_amount_sql(base_cents, rate_hundredths):
+    # base € × rate % = base_cents × rate_hundredths / 10 000 cents
+    return _half_up_sql(base_cents * rate_hundredths, 10000)
+
+
+# --- coverage: acquired cash funding in % of the cost -------------------------
 def coverage_rate(acquired, cost):
     """Share of the cost the acquired funding covers, in % (None when no cost)."""
     if not cost:
@@ -25,8 +89,20 @@ def coverage_rate(acquired, cost):
     return to_cents(Decimal(acquired) * 100 / Decimal(cost))
 
 
+def coverage_rate_sql(acquired_cents, cost_cents):
+    """Hundredths of a percent; NULL when the cost is 0."""
+    return _half_up_sql(acquired_cents * 10000, cost_cents)
+
+
+# --- the multi-year projection -----------------------------------------------
 def indexed_amount(amount, rate, years):
-    """`amount` after `years` yearly rises of `rate` %, to the cent."""
+    """`amount` after `years` yearly rises of `rate` %, to the cent.
+
+    No SQL twin: recurring × (1 + rate/100)^years is exact with Decimals, but
+    not in SQL on SQLite, which has no decimal type (floats miss half cents)
+    and whose 64-bit integers overflow (10 000 + rate)^years beyond two years.
+    The SQL projection below covers the scenarios without indexation only.
+    """
     return to_cents(Decimal(amount) * (1 + Decimal(rate) / 100) ** years)
 
 
@@ -61,13 +137,13 @@ class ScenarioTotals:
                 self.recurring += amount
             if line.unit == "ETP" and line.quantity is not None:
                 self.etp += Decimal(line.quantity)
-        self.cash_lines = [f for f in self.funding_lines if f.kind != "mise_a_disposition"]
-        self.in_kind_lines = [f for f in self.funding_lines if f.kind == "mise_a_disposition"]
+        self.cash_lines = [f for f in self.funding_lines if is_cash(f.kind)]
+        self.in_kind_lines = [f for f in self.funding_lines if not is_cash(f.kind)]
 
     # --- costs ------------------------------------------------------------
     @property
     def overhead_rate(self):
-        return self.scenario.effective_overhead_rate
+        return effective_overhead_rate(self.scenario)
 
     @property
     def indexation_rate(self):
@@ -175,48 +251,102 @@ def totals_for(scenario):
     return ScenarioTotals(scenario, *lines_of(scenario))
 
 
+# --- the same figures computed by the database (the list grid) ----------------
+SqlFigure = namedtuple("SqlFigure", "name alias places")
+SqlFigure.__doc__ = (
+    "A figure of scenarios_with_figures(): the ScenarioTotals attribute it twins, "
+    "its SQL alias, and the decimal places of its whole-number SQL value."
+)
+SQL_FIGURES = OrderedDict((figure.name, figure) for figure in (
+    SqlFigure("recurring", "recurring", MONEY_PLACES),
+    SqlFigure("one_off", "one_off", MONEY_PLACES),
+    SqlFigure("year_one", "year_one", MONEY_PLACES),
+    # "overhead_rate" is the scenario's own (possibly empty) column
+    SqlFigure("overhead_rate", "effective_overhead_rate", RATE_PLACES),
+    SqlFigure("overhead", "overhead", MONEY_PLACES),
+    SqlFigure("total_with_overhead", "total_with_overhead", MONEY_PLACES),
+    SqlFigure("etp", "etp", QUANTITY_PLACES),
+    SqlFigure("cash_total", "cash_total", MONEY_PLACES),
+    SqlFigure("acquired", "acquired", MONEY_PLACES),
+    SqlFigure("in_kind", "in_kind", MONEY_PLACES),
+    SqlFigure("coverage", "coverage", RATE_PLACES),
+    SqlFigure("gap", "gap", MONEY_PLACES),
+    # NULL when the scenario is indexed (see indexed_amount)
+    SqlFigure("multi_year_total", "multi_year_total", MONEY_PLACES),
+    SqlFigure("multi_year_total_with_overhead", "multi_year_total_with_overhead", MONEY_PLACES),
+))
 
-# --- the list grid: figures computed by the database --------------------------
-def sql_money(value):
-    """SQLite sums NUMERIC columns as floats: bring them back to cents."""
-    return to_cents(Decimal(str(value or 0)))
+
+def _sums_by_scenario(model, name, sums):
+    """One row per scenario with lines: name → SUM(whole-number expression)."""
+    return model.select(
+        model.scenario.alias("scenario_id"),
+        *(fn.SUM(expression).alias(alias) for alias, expression in sums.items()),
+    ).group_by(model.scenario).alias(name)
 
 
-def listed_figures(scenario):
-    """Year 1, total with overhead and coverage of a row of scenarios_with_figures()."""
-    year_one = sql_money(scenario.year_one)
-    total = year_one + overhead_amount(year_one, scenario.effective_overhead_rate)
-    return year_one, total, coverage_rate(sql_money(scenario.acquired), total)
+def _only(condition, expression):
+    return Case(None, [(condition, expression)], 0)
 
 
-def _scenario_sum(column, *conditions):
-    return fn.COALESCE(
-        column.model.select(fn.SUM(column))
-        .where(column.model.scenario == Scenario.id, *conditions),
-        0,
-    )
+def _sql_figures():
+    """(the joined sums by scenario, figure name → SQL expression)."""
+    amount, quantity = _units(CostLine.amount, MONEY_PLACES), _units(CostLine.quantity, QUANTITY_PLACES)
+    funding = _units(fn.COALESCE(FundingLine.amount, 0), MONEY_PLACES)
+    costs = _sums_by_scenario(CostLine, "costs", {
+        "recurring": _only(CostLine.is_one_off == False, amount),  # noqa: E712 (SQL)
+        "one_off": _only(CostLine.is_one_off == True, amount),  # noqa: E712 (SQL)
+        "etp": _only(CostLine.unit == "ETP", fn.COALESCE(quantity, 0)),
+    })
+    funds = _sums_by_scenario(FundingLine, "funds", {
+        "cash_total": _only(is_cash_sql(), funding),
+        "acquired": _only(is_cash_sql() & (FundingLine.status == "acquis"), funding),
+        "in_kind": _only(~is_cash_sql(), funding),
+    })
 
+    def summed(table, alias):
+        return _int(fn.COALESCE(getattr(table.c, alias), 0))
 
-def _effective_rate_sql():
-    return fn.COALESCE(
-        Scenario.overhead_rate,
-        Case(Scenario.operator, [("association", ASSOCIATION_OVERHEAD_RATE)], 0),
-    )
+    f = {name: summed(costs, name) for name in ("recurring", "one_off", "etp")}
+    f.update({name: summed(funds, name) for name in ("cash_total", "acquired", "in_kind")})
+    f["year_one"] = f["recurring"] + f["one_off"]
+    f["overhead_rate"] = effective_overhead_rate_sql()
+    f["overhead"] = overhead_amount_sql(f["year_one"], f["overhead_rate"])
+    f["total_with_overhead"] = f["year_one"] + f["overhead"]
+    f["coverage"] = coverage_rate_sql(f["acquired"], f["total_with_overhead"])
+    f["gap"] = f["total_with_overhead"] - f["acquired"]
+    # Without indexation every year after the first costs the recurring amount.
+    later_years = Scenario.duration_years - 1
+    not_indexed = fn.COALESCE(Scenario.indexation_rate, 0) == 0
+    f["multi_year_total"] = Case(None, [(not_indexed, f["year_one"] + f["recurring"] * later_years)])
+    f["multi_year_total_with_overhead"] = Case(None, [(not_indexed, (
+        f["total_with_overhead"]
+        + (f["recurring"] + overhead_amount_sql(f["recurring"], f["overhead_rate"])) * later_years
+    ))])
+    return costs, funds, f
 
 
 def scenarios_with_figures():
-    """Scenarios with year_one, total_with_overhead, etp, acquired and coverage
-    computed by the database, so a grid can sort on them in one query."""
-    year_one = _scenario_sum(CostLine.amount)
-    total = year_one * (100 + _effective_rate_sql()) / 100.0
-    acquired = _scenario_sum(
-        FundingLine.amount, FundingLine.status == "acquis", FundingLine.kind == "subvention",
+    """Scenarios with every figure of SQL_FIGURES computed by the database (in
+    whole cents, see sql_figure), so a grid sorts on them in one query."""
+    costs, funds, figures = _sql_figures()
+    return (
+        Scenario.select(
+            Scenario,
+            *(figures[name].alias(figure.alias) for name, figure in SQL_FIGURES.items()),
+        )
+        .join(costs, JOIN.LEFT_OUTER, on=(costs.c.scenario_id == Scenario.id))
+        .switch(Scenario)
+        .join(funds, JOIN.LEFT_OUTER, on=(funds.c.scenario_id == Scenario.id))
+        .switch(Scenario)
     )
-    return Scenario.select(
-        Scenario,
-        year_one.alias("year_one"),
-        total.alias("total_with_overhead"),
-        _scenario_sum(CostLine.quantity, CostLine.unit == "ETP").alias("etp"),
-        acquired.alias("acquired"),
-        (acquired * 100.0 / fn.NULLIF(total, 0)).alias("coverage"),
-    )
+
+
+def sql_figure(row, name):
+    """The figure `name` (a ScenarioTotals attribute) of a row of
+    scenarios_with_figures(), as a Decimal (None when the database gave none)."""
+    figure = SQL_FIGURES[name]
+    value = getattr(row, figure.alias)
+    if value is None:
+        return None
+    return Decimal(int(value)).scaleb(-figure.places)

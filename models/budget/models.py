@@ -29,6 +29,10 @@ FUNDING_KINDS = [("subvention", "Subvention"), ("mise_a_disposition", "Mise à d
 FUNDING_STATUSES = [("piste", "Piste"), ("sollicite", "Sollicité"), ("acquis", "Acquis")]
 
 
+def current_year():
+    return datetime.date.today().year
+
+
 class Scenario(BaseModel):
     name = CharField(verbose_name="Nom", unique=True)
     description = TextField(verbose_name="Description", null=True)
@@ -41,7 +45,8 @@ class Scenario(BaseModel):
         verbose_name="Indexation annuelle (%)", null=True,
         help_text="Hausse par an des dépenses récurrentes à partir de l'année 2 (vide : aucune).",
     )
-    start_year = IntegerField(verbose_name="Année de début", default=datetime.date.today().year)
+    # Called for each new scenario: the year it is created, not the year the module was loaded.
+    start_year = IntegerField(verbose_name="Année de début", default=current_year)
     duration_years = IntegerField(verbose_name="Durée (années)", default=1)
     status = CharField(verbose_name="Statut", choices=SCENARIO_STATUSES, default="brouillon")
     updated_at = DateTimeField(verbose_name="Modifié le", default=datetime.datetime.now)
@@ -55,12 +60,6 @@ class Scenario(BaseModel):
 
     def __str__(self):
         return self.name
-
-    @property
-    def effective_overhead_rate(self):
-        if self.overhead_rate is not None:
-            return self.overhead_rate
-        return ASSOCIATION_OVERHEAD_RATE if self.operator == "association" else Decimal("0")
 
     def clean(self):
         v = Validator()

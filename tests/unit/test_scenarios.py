@@ -7,7 +7,7 @@ from peewee import SQL
 from models import CostLine, FundingLine, Scenario, ValidationError, database
 from models.budget import (
     Adjustments, VariantPreview, compare, duplicate_scenario, lines_of,
-    scenarios_with_figures, listed_figures, totals_for,
+    scenarios_with_figures, sql_figure, totals_for,
 )
 from seeds.loader import load_seeds
 from tests.helpers import ASSOCIATIVE, BESANCON, NORD, REINFORCED, SCENARIO_2
@@ -112,10 +112,12 @@ def test_funding_per_status_keeps_in_kind_apart():
 
 def test_grid_query_sorts_on_figures(db):
     rows = {s.name: s for s in scenarios_with_figures()}
-    assert listed_figures(rows[ASSOCIATIVE]) == (
-        Decimal("95310.00"), Decimal("109606.50"), Decimal("0.00"),
-    )
-    assert listed_figures(rows[BESANCON])[2] == Decimal("105.00")
+    figures = ("year_one", "overhead_rate", "overhead", "total_with_overhead", "coverage")
+    assert [sql_figure(rows[ASSOCIATIVE], name) for name in figures] == [
+        Decimal("95310.00"), Decimal("15"), Decimal("14296.50"), Decimal("109606.50"), Decimal("0.00"),
+    ]
+    assert sql_figure(rows[SCENARIO_2], "multi_year_total") == Decimal("271470.00")
+    assert sql_figure(rows[BESANCON], "coverage") == Decimal("105.00")
     by_total = [s.name for s in scenarios_with_figures().order_by(SQL("total_with_overhead").desc())]
     assert by_total[:3] == [ASSOCIATIVE, REINFORCED, SCENARIO_2]
     by_coverage = [s.name for s in scenarios_with_figures().order_by(SQL("coverage").desc())]
