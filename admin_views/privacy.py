@@ -20,8 +20,8 @@ from models.privacy import (
 from models.validation import parse_record_id
 
 from .access import EDIT, READ, AccessRules, user_may
+from .exports import XLSX_MIMETYPE
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_DPO_CONTACT = "l'administrateur·rice de Maillage de votre structure"
 
 audit_log = logging.getLogger("maillage.privacy")
