@@ -1,10 +1,20 @@
-"""French display of money, numbers, dates and phones, and text folded for keys."""
+"""French display of money, numbers, dates and phones, and text folded for keys.
+
+Numbers, money, percentages and dates follow Babel's fr_FR locale: a narrow
+no-break space (U+202F) between thousands, a no-break space (U+00A0) before
+€ and %."""
+import copy
 import unicodedata
 from decimal import Decimal, ROUND_HALF_UP
 
+import babel.dates
+import babel.numbers
 import phonenumbers
+from babel import Locale
 
 NARROW_NBSP = "\u202f"
+LOCALE = Locale.parse("fr_FR")
+DATE_PATTERN = "dd/MM/yyyy"
 CENT = Decimal("0.01")
 # Dialled in France as 0 + 9 digits: metropolitan France and the overseas departments.
 FRENCH_PLAN_CODES = {33, 262, 590, 594, 596}
@@ -19,28 +29,45 @@ def to_cents(value):
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def _rounded(value, decimals):
+    """Half up, as a French reader rounds (Babel's own rounding is half even);
+    a "-0,00" becomes "0,00"."""
+    return Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP) + 0
+
+
+def _with_decimals(pattern, decimals):
+    """The locale's pattern, showing exactly `decimals` digits after the comma."""
+    fixed = copy.copy(pattern)
+    fixed.frac_prec = (decimals, decimals)
+    return fixed
+
+
 def format_number(value, decimals=2):
-    """1234567.5 → '1 234 567,50' (spaces as thousands separator)."""
+    """1234567.5 → '1 234 567,50' (narrow no-break spaces between thousands)."""
     if value is None:
         return ""
-    quantum = Decimal(1).scaleb(-decimals)
-    text = f"{Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP):,.{decimals}f}"
-    return text.replace(",", " ").replace(".", ",")
+    pattern = _with_decimals(LOCALE.decimal_formats[None], decimals)
+    return pattern.apply(_rounded(value, decimals), LOCALE)
 
 
 def format_euros(value):
-    """Decimal('95310') → '95 310,00 €'."""
+    """Decimal('95310') → '95 310,00 €' (no-break space before €)."""
     if value is None:
         return ""
-    return f"{format_number(value)} €"
+    return babel.numbers.format_currency(_rounded(value, 2), "EUR", locale=LOCALE)
 
 
 def format_percent(value, decimals=1):
-    return "" if value is None else f"{format_number(value, decimals)} %"
+    """12.5 (a rate in percent) → '12,5 %' (no-break space before %)."""
+    if value is None:
+        return ""
+    pattern = _with_decimals(LOCALE.percent_formats[None], decimals)
+    return pattern.apply(_rounded(value, decimals) / 100, LOCALE)
 
 
 def format_date(value):
-    return value.strftime("%d/%m/%Y") if value else ""
+    """date(2026, 1, 5) → '05/01/2026'."""
+    return babel.dates.format_date(value, DATE_PATTERN, locale=LOCALE) if value else ""
 
 
 def _in_pairs(national):

@@ -98,7 +98,7 @@ def test_training_with_inline_attendance(as_role):
     assert training.cost == Decimal("900.00")
     with database.connection_context():
         assert [(a.referent_id, a.evaluation) for a in training.attendances] == [(referent.id, 5)]
-    assert "900,00 €" in browser.get("/admin/training/").get_data(as_text=True)
+    assert "900,00\xa0€" in browser.get("/admin/training/").get_data(as_text=True)
     form = browser.get(f"/admin/training/edit/?id={training.id}").get_data(as_text=True)
     assert "Présence #1" in form and "Ajouter une ligne : Présence" in form
     assert 'value="07/12/2026"' in form and 'data-date-format="DD/MM/YYYY"' in form
@@ -124,8 +124,8 @@ def test_scenario_with_inline_cost_and_funding_lines(as_role):
         assert amounts == [Decimal("6000.50"), Decimal("13200.00")]
         assert [f.amount for f in scenario.funding_lines] == [Decimal("5000.00")]
     page = browser.get("/admin/scenario/").get_data(as_text=True)
-    assert "19 200,50 €" in page  # year 1
-    assert "22 080,58 €" in page  # + 15 % association overhead (2 880,08 €)
+    assert "19\u202f200,50\xa0€" in page  # year 1
+    assert "22\u202f080,58\xa0€" in page  # + 15 % association overhead (2 880,08 €)
 
 
 def test_deleting_a_scenario_deletes_its_lines(as_role):

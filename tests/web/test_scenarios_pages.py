@@ -39,7 +39,7 @@ def counts():
 def test_list_shows_and_sorts_on_figures(as_role, ids):
     browser = as_role("viewer")
     page = text(browser.get("/admin/scenario/?sort=3&desc=1"))  # total with overhead
-    assert "109 606,50 €" in page and "105,00 %" in page
+    assert "109\u202f606,50\xa0€" in page and "105,00\xa0%" in page
     names = [n for n in re.findall(r"<td[^>]*>\s*([^<]+?)\s*</td>", page) if n in ids]
     assert names[:3] == [ASSOCIATIVE, REINFORCED, SCENARIO_2]
     page = text(browser.get("/admin/scenario/?sort=5&desc=1"))  # coverage
@@ -53,8 +53,8 @@ def test_comparison_page(as_role, ids):
     page = text(response)
     assert response.status_code == 200
     for expected in (
-        "95 310,00 €", "109 606,50 €", "+14 296,50 € (+15,00 %)", "+13 200,00 € (+13,85 %)",
-        "271 470,00 €", "312 190,50 €", "Taux de couverture", "Reste à financer", "<svg",
+        "95\u202f310,00\xa0€", "109\u202f606,50\xa0€", "+14\u202f296,50\xa0€ (+15,00\xa0%)", "+13\u202f200,00\xa0€ (+13,85\xa0%)",
+        "271\u202f470,00\xa0€", "312\u202f190,50\xa0€", "Taux de couverture", "Reste à financer", "<svg",
     ):
         assert expected in page, expected
     assert "<script" not in page.split('id="chart-title"')[1].split("</svg>")[0]
@@ -96,12 +96,12 @@ def test_empty_scenarios_compare_with_a_warning(as_role):
 
 def test_detail_page_shows_figures_and_funding(as_role, ids):
     page = text(as_role("viewer").get(f"/admin/scenario/details/?id={ids[BESANCON]}"))
-    for expected in ("Ville de Besançon", "2 000,00 €", "42 000,00 €", "105,00 %",
-                     "excédent : <strong>2 000,00 €", "120 000,00 €"):
+    for expected in ("Ville de Besançon", "2\u202f000,00\xa0€", "42\u202f000,00\xa0€", "105,00\xa0%",
+                     "excédent : <strong>2\u202f000,00\xa0€", "120\u202f000,00\xa0€"):
         assert expected in page, expected
     funding = page.split("<h2 class=\"h5 mt-4\">Financements")[1].split("</table>")[0]
     total_row = re.findall(r"<td[^>]*>([^<]*)</td>", funding.split("<td>Total</td>")[1])
-    assert total_row == ["0,00 €", "0,00 €", "42 000,00 €", "42 000,00 €"]  # piste, sollicité, acquis, total
+    assert total_row == ["0,00\xa0€", "0,00\xa0€", "42\u202f000,00\xa0€", "42\u202f000,00\xa0€"]  # piste, sollicité, acquis, total
     assert "Dupliquer" not in page and "Créer une variante" not in page  # a viewer
     assert "<b>None</b>" not in page and "<b>N°</b>" in page
     assert "(avec l'investissement)" not in page  # ISCG has no one-off line
@@ -109,7 +109,7 @@ def test_detail_page_shows_figures_and_funding(as_role, ids):
     assert "Mise à disposition des locaux" in page and "Créer une variante" in page
     assert "(avec l'investissement)" in page
     page = text(as_role("viewer").get(f"/admin/scenario/details/?id={ids[ASSOCIATIVE]}"))
-    assert "15,00 % (taux par défaut de l'opérateur)" in page
+    assert "15,00\xa0% (taux par défaut de l'opérateur)" in page
 
 
 def test_duplicate_action(as_role, ids):
@@ -164,8 +164,8 @@ def test_variant_preview_then_confirm(as_role, ids):
     response = browser.post(url, {**variant_data(ids), "preview": ""})
     page = text(response)
     assert response.status_code == 200 and counts() == before
-    for expected in ("Aperçu de « Scénario 2 — test »", "26 400,00 €", "39 600,00 €",
-                     "+13 200,00 €", "124 786,50 €", "Enregistrer la variante"):
+    for expected in ("Aperçu de « Scénario 2 — test »", "26\u202f400,00\xa0€", "39\u202f600,00\xa0€",
+                     "+13\u202f200,00\xa0€", "124\u202f786,50\xa0€", "Enregistrer la variante"):
         assert expected in page, expected
     response = browser.post(url, {**variant_data(ids), "confirm": ""})
     assert response.status_code == 302
@@ -181,7 +181,7 @@ def test_variant_preview_then_confirm(as_role, ids):
     ({"line": "", "operator": "", "etp": ""}, "Indiquez au moins un changement"),
     ({"category": "Locaux", "percent": "900"}, "de −100 % à +500 %"),
     ({"name": SCENARIO_2}, "Un scénario s'appelle déjà"),
-    ({"etp": "1000000000000"}, "Le nombre d'ETP d'une ligne va de 0 à 1 000."),
+    ({"etp": "1000000000000"}, "Le nombre d'ETP d'une ligne va de 0 à 1\u202f000."),
     ({"etp": "1e30"}, "Nouveau nombre d'ETP : Nombre invalide"),
     ({"name": "V" * 300}, "Le nom ne doit pas dépasser 255 caractères."),
 ])

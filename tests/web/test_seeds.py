@@ -54,7 +54,7 @@ def test_seed_list_page_shows_the_totals(as_role):
     with database.connection_context():
         load_seeds()
     page = as_role("viewer").get("/admin/scenario/").get_data(as_text=True)
-    assert "95 310,00 €" in page and "109 606,50 €" in page
+    assert "95\u202f310,00\xa0€" in page and "109\u202f606,50\xa0€" in page
 
 
 def test_seed_creates_no_person():
