@@ -4,6 +4,7 @@ import re
 from decimal import Decimal
 from urllib.parse import urlsplit
 
+import opening_hours
 import phonenumbers
 from stdnum.fr import siret as stdnum_siret
 from stdnum.exceptions import ValidationError as StdnumError
@@ -63,47 +64,25 @@ OVERSEAS_PREFIXES = {
 }
 
 
-# OpenStreetMap opening_hours, as data·inclusion asks for horaires_accueil: the
-# usual constructs, in their order within a rule (year, dates, weeks, days or
-# holidays, times, state, comment); the rarer ones (sunrise, nth weekday…) are
-# left to the person who needs them.
-_DAY = r"(?:Mo|Tu|We|Th|Fr|Sa|Su)(?:\[-?\d(?:-\d)?(?:,-?\d(?:-\d)?)*\])?"
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-_DATE = rf"{_MONTH}(?: \d{{1,2}})?(?:-(?:{_MONTH}(?: \d{{1,2}})?|\d{{1,2}}))?"
-_TIME = r"(?:[01]\d|2[0-4]):[0-5]\d"
-_TIME_SPAN = rf"{_TIME}(?:-{_TIME}\+?|\+)"
-OPENING_HOURS_PARTS = [(name, re.compile(rf"(?:{pattern}):?(?:\s+|$)")) for name, pattern in (
-    ("year", r"\d{4}(?:-\d{4})?(?:,\d{4}(?:-\d{4})?)*"),
-    ("dates", rf"{_DATE}(?:,{_DATE})*"),  # Jan-Jun, Dec 25, Dec 24-26
-    ("weeks", r"week \d{2}(?:-\d{2})?(?:/\d)?(?:,\d{2}(?:-\d{2})?(?:/\d)?)*"),
-    ("holidays", r"(?:PH|SH)(?:,(?:PH|SH))*"),  # public, school holidays: "SH Mo-Fr …"
-    ("days", rf"(?:{_DAY}(?:-{_DAY})?|PH|SH)(?:,(?:{_DAY}(?:-{_DAY})?|PH|SH))*"),  # Mo-Fr,PH
-    ("times", rf"24/7|{_TIME_SPAN}(?:,{_TIME_SPAN})*"),  # 09:00-12:00,14:00-17:00
-    ("state", r"open|closed|off|unknown"),
-    ("comment", r'"[^"]*"'),  # "sur rendez-vous"
-)]
-# A rule that only names a period says nothing about opening.
-OPENING_HOURS_SAYING_PARTS = {"holidays", "days", "times", "state", "comment"}
-# Rules end at ";", "||" or ", " — outside a "comment".
-OPENING_HOURS_RULE_END_RE = re.compile(r'(?:;|\|\||,(?=\s))(?=(?:[^"]*"[^"]*")*[^"]*$)')
+# OpenStreetMap opening_hours, as data·inclusion asks for horaires_accueil:
+# checked by opening-hours-py, the parser OSM tools use, after our own tidying.
 OPENING_HOURS_EXAMPLE = "Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00; PH off"
+# "09:00-12:00, 14:00-17:00": one list of times, not a second rule.
+OPENING_HOURS_TIME_LIST_RE = re.compile(r",\s+(?=\d{1,2}:)")
+OPENING_HOURS_RULE_SEPARATOR_RE = re.compile(r"\s*;\s*")
 
 
-def _is_opening_hours_rule(rule):
-    position, found = 0, set()
-    for name, pattern in OPENING_HOURS_PARTS:
-        match = pattern.match(rule, position)
-        if match:
-            position, found = match.end(), found | {name}
-    return position == len(rule) and bool(found & OPENING_HOURS_SAYING_PARTS)
+def tidy_opening_hours(value):
+    """'  Mo-Fr 08:30-12:30 ;PH off; ' → 'Mo-Fr 08:30-12:30; PH off'."""
+    text = " ".join((value or "").split())
+    text = OPENING_HOURS_TIME_LIST_RE.sub(",", text)
+    return OPENING_HOURS_RULE_SEPARATOR_RE.sub("; ", text).strip("; ")
 
 
 def clean_opening_hours(value):
-    """Check the OpenStreetMap syntax ('Mo-Fr 09:00-12:00; PH off') and tidy its spaces."""
-    text = " ".join((value or "").split())
-    text = re.sub(r",\s+(?=\d{2}:)", ",", text)  # "09:00-12:00, 14:00-17:00": one list of times
-    text = re.sub(r"\s*;\s*", "; ", text).strip("; ")
-    if not all(_is_opening_hours_rule(rule.strip()) for rule in OPENING_HOURS_RULE_END_RE.split(text)):
+    """Tidy, then check the OpenStreetMap syntax ('Mo-Fr 09:00-12:00; PH off')."""
+    text = tidy_opening_hours(value)
+    if not opening_hours.validate(text):
         raise ValueError(
             "Horaires au format OpenStreetMap attendus, jours en anglais abrégés et heures "
             f"sur 24 h (exemple : {OPENING_HOURS_EXAMPLE})."

@@ -23,7 +23,6 @@ VALID_STRUCTURE = {"nom": "CCAS de Civray", "typologie": "CCAS", "date_maj": "20
     # Pieces of the syntax that say nothing, or come in the wrong order.
     ("horaires_accueil", "12", "Horaires au format OpenStreetMap attendus"),
     ("horaires_accueil", "week", "Horaires au format OpenStreetMap attendus"),
-    ("horaires_accueil", "2024", "Horaires au format OpenStreetMap attendus"),
     ("horaires_accueil", "off off", "Horaires au format OpenStreetMap attendus"),
     ("horaires_accueil", "09:00-12:00 Mo-Fr", "Horaires au format OpenStreetMap attendus"),
 ])
