@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 from peewee import ForeignKeyField, PostgresqlDatabase, SqliteDatabase
 
 from .committee import CommitteePack
-from .db import database
+from .db import database, version_bump
 from .directory import Referent, Structure, Territory
 from .formatting import format_phone
 from .training import Attendance, Training
@@ -337,7 +337,9 @@ def anonymise_referent(referent):
         referent.save()
         relayed = list(Territory.select().where(Territory.resource_person == referent.id))
         unlinked(relayed, Territory.resource_person)  # each territory's history says it
-        Territory.update(resource_person=None).where(Territory.resource_person == referent.id).execute()
+        # Counted as a change of each territory: a form opened before cannot bring them back.
+        Territory.update({Territory.resource_person: None, **version_bump(Territory)}).where(
+            Territory.resource_person == referent.id).execute()
         attendances = Attendance.select().where(Attendance.referent == referent.id).count()
         for pack in CommitteePack.select(*_pack_columns()).where(CommitteePack.id.in_(packs)):
             pack.delete_instance()  # recorded in the history (file name, filters; content masked)

@@ -3,6 +3,7 @@ database file), retention command, the « Protection des données » page and th
 free-text reminder."""
 import datetime
 import io
+import re
 import zipfile
 
 import openpyxl
@@ -243,3 +244,25 @@ def test_every_free_text_field_carries_the_reminder(as_role):
     # Not on one-line fields: the structure form has exactly its two text areas reminded.
     html = editor.get("/admin/structure/new/").get_data(as_text=True)
     assert html.count(reminder) + html.count(FREE_TEXT_REMINDER) == 2
+
+
+def test_a_form_opened_before_the_erasure_cannot_bring_the_person_back(as_role):
+    person, _colleague, territory, _other = _person()
+    editor = as_role("editor")
+    form = editor.get(f"/admin/referent/edit/?id={person.id}").get_data(as_text=True)
+    token = re.search(r'name="version_token" type="hidden" value="([^"]*)"', form).group(1)
+    territory_form = editor.get(f"/admin/territory/edit/?id={territory.id}").get_data(as_text=True)
+    territory_token = re.search(r'name="version_token" type="hidden" value="([^"]*)"', territory_form).group(1)
+    editor.post(f"/admin/referent/rgpd/anonymiser/?id={person.id}", {})
+    stale = editor.post(f"/admin/referent/edit/?id={person.id}", {
+        "version_token": token, "prenom": FIRST, "nom": LAST, "courriel": EMAIL,
+        "structure": str(person.structure_id), "role": "violences", "date_maj": "01/12/2026",
+    }, form_url=f"/admin/referent/edit/?id={person.id}")
+    assert stale.status_code == 200  # refused, shown again
+    editor.post(f"/admin/territory/edit/?id={territory.id}", {
+        "version_token": territory_token, "name": "RVC Loudun", "kind": "reseau",
+        "resource_person": str(person.id),
+    }, form_url=f"/admin/territory/edit/?id={territory.id}")
+    with database.connection_context():
+        assert is_anonymised(Referent.get_by_id(person.id))
+        assert Territory.get_by_id(territory.id).resource_person_id is None
