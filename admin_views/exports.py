@@ -19,6 +19,7 @@ from wtforms.validators import Optional
 from models import Scenario, Territory, ValidationError
 from documents.committee_pack import generate_pack
 from models.committee import CommitteePack, archived_packs, resolve_filters
+from models.db import in_label_order
 from documents.directory_export import data_inclusion_lines, short_directory, write_short_directory
 from documents.grid_export import export_filename, grid_columns, write_grid
 from documents.spreadsheets import dated_filename
@@ -108,9 +109,9 @@ class PackForm(SecureForm):
 
     def fill_choices(self):
         self.territory.choices = [("", "Tous les territoires")] + [
-            (str(t.id), t.name) for t in Territory.select().order_by(Territory.name)
+            (str(t.id), t.name) for t in in_label_order(Territory)
         ]
-        self.scenarios.choices = [(str(s.id), s.name) for s in Scenario.select().order_by(Scenario.name)]
+        self.scenarios.choices = [(str(s.id), s.name) for s in in_label_order(Scenario)]
         return self
 
 

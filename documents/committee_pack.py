@@ -11,12 +11,14 @@ from peewee import JOIN, fn
 
 from models.budget import ScenarioComparison
 from models.committee import CommitteePack, describe_filters
+from models.db import reading_order
 from models.directory import (
     REFERENT_ROLES, TYPOLOGY_LABELS, Referent, Structure, Territory, needs_review_condition,
 )
 from models.formatting import format_phone
 from models.training import Attendance, Training, is_trained_expression
 
+from .directory_export import structures_by_territory, territory_name, territory_reading_order
 from .grid_export import export_stem
 from .scenario_workbook import COMPARISON_SHEET, ComparisonSheet, ScenarioSheet
 from .spreadsheets import (
@@ -26,27 +28,18 @@ from .spreadsheets import (
 
 PACK_TITLE = "Dossier du comité"
 ROLE_LABELS = dict(REFERENT_ROLES)
-NO_TERRITORY = "Sans territoire"
 
 
 # --- the sheets --------------------------------------------------------------
-def _territory_name(structure):
-    return structure.territory.name if structure.territory_id else NO_TERRITORY
-
-
 def _structures(territory):
-    query = (
-        Structure.select(Structure, Territory)
-        .join(Territory, JOIN.LEFT_OUTER, on=Structure.territory == Territory.id, attr="territory")
-        .order_by(fn.COALESCE(Territory.name, "~"), Structure.nom)
-    )
+    query = structures_by_territory()
     return query.where(Structure.territory == territory) if territory else query
 
 
 def _structure_rows(territory):
     for s in _structures(territory).iterator():
         yield [
-            _territory_name(s), s.nom, TYPOLOGY_LABELS.get(s.typologie, s.typologie), s.commune,
+            territory_name(s), s.nom, TYPOLOGY_LABELS.get(s.typologie, s.typologie), s.commune,
             format_phone(s.telephone), s.courriel, s.horaires_accueil, s.accueille_du_public,
             s.actif, s.date_maj, s.needs_review,
         ]
@@ -73,13 +66,14 @@ def _referent_rows(territory):
         Referent.select(Referent, Structure, Territory, is_trained_expression().alias("trained"))
         .join(Structure, on=Referent.structure == Structure.id, attr="structure")
         .join(Territory, JOIN.LEFT_OUTER, on=Structure.territory == Territory.id, attr="territory")
-        .order_by(fn.COALESCE(Territory.name, "~"), Structure.nom, Referent.nom, Referent.prenom)
+        .order_by(*territory_reading_order(), reading_order(Structure.nom),
+                  reading_order(Referent.nom), reading_order(Referent.prenom))
     )
     if territory:
         query = query.where(Structure.territory == territory)
     for r in query.iterator():
         yield [
-            _territory_name(r.structure), r.structure.nom, r.prenom, r.nom, r.fonction,
+            territory_name(r.structure), r.structure.nom, r.prenom, r.nom, r.fonction,
             ROLE_LABELS.get(r.role, r.role), r.courriel, format_phone(r.telephone),
             bool(r.trained), r.actif,
         ]
@@ -99,7 +93,7 @@ def _trainings(territory):
         .join(Territory, JOIN.LEFT_OUTER, on=Training.territory == Territory.id, attr="territory")
         .switch(Training).join(Attendance, JOIN.LEFT_OUTER)
         .group_by(Training.id, Territory.id)
-        .order_by(Training.date, Training.theme)
+        .order_by(Training.date, reading_order(Training.theme))
     )
     return query.where(Training.territory == territory) if territory else query
 
@@ -124,7 +118,8 @@ def _attendance_rows(territory):
         .join(Training, on=Attendance.training == Training.id, attr="training")
         .switch(Attendance).join(Referent, on=Attendance.referent == Referent.id, attr="referent")
         .join(Structure, on=Referent.structure == Structure.id, attr="structure")
-        .order_by(Training.date, Training.theme, Referent.nom)
+        .order_by(Training.date, reading_order(Training.theme), reading_order(Referent.nom),
+                  reading_order(Referent.prenom))
     )
     if territory:
         query = query.where(Training.territory == territory)

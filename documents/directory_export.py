@@ -6,9 +6,10 @@ import re
 from collections import OrderedDict
 
 from data_inclusion.schema import v1 as data_inclusion
-from peewee import JOIN, fn
+from peewee import JOIN
 from pydantic import ValidationError as PydanticValidationError
 
+from models.db import reading_order
 from models.directory import TYPOLOGY_LABELS, Structure, Territory
 from models.formatting import format_phone
 
@@ -16,6 +17,7 @@ from .spreadsheets import Column, Formats, open_workbook, set_properties, sheet_
 
 log = logging.getLogger("maillage.exports")
 
+# Where the structures without a territory are listed, after every territory.
 NO_TERRITORY = "Sans territoire"
 DATA_INCLUSION_SOURCE = "maillage"
 OSM_DAYS = {"Mo": "Lu", "Tu": "Ma", "We": "Me", "Th": "Je", "Fr": "Ve", "Sa": "Sa", "Su": "Di",
@@ -32,19 +34,33 @@ def french_hours(opening_hours):
     return OSM_DAY_RE.sub(lambda m: OSM_DAYS[m.group(1)], opening_hours or "")
 
 
-def short_directory():
-    """Territory name → rows (structure, service, phone, hours, commune) of the
-    active structures, territories in alphabetical order, one query."""
-    query = (
+def territory_name(structure):
+    """The name of a structure's territory (read with it), or NO_TERRITORY."""
+    return structure.territory.name if structure.territory_id else NO_TERRITORY
+
+
+def territory_reading_order():
+    """ORDER BY terms: territories in reading order, no territory last."""
+    return Territory.id.is_null(), reading_order(Territory.name)
+
+
+def structures_by_territory():
+    """Structures with their territory (one query), by territory in reading order,
+    those without one last, then by name in reading order."""
+    return (
         Structure.select(Structure, Territory)
         .join(Territory, JOIN.LEFT_OUTER, on=Structure.territory == Territory.id, attr="territory")
-        .where(Structure.actif == True)  # noqa: E712
-        .order_by(fn.COALESCE(Territory.name, "~"), Structure.nom)
+        .order_by(*territory_reading_order(), reading_order(Structure.nom))
     )
+
+
+def short_directory():
+    """Territory name → rows (structure, service, phone, hours, commune) of the
+    active structures, territories in reading order, one query."""
+    query = structures_by_territory().where(Structure.actif == True)  # noqa: E712
     pages = OrderedDict()
     for s in query.iterator():
-        territory = s.territory.name if s.territory_id else NO_TERRITORY
-        pages.setdefault(territory, []).append([
+        pages.setdefault(territory_name(s), []).append([
             s.nom, TYPOLOGY_LABELS.get(s.typologie, s.typologie), format_phone(s.telephone),
             french_hours(s.horaires_accueil), s.commune,
         ])
