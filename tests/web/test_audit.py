@@ -57,7 +57,7 @@ def test_a_form_edit_records_exactly_the_changed_fields_with_before_and_after(as
 
     before = datetime.datetime.utcnow().replace(microsecond=0)
     edited = browser.post(edit_url, {
-        **STRUCTURE_FORM, "territory": "", "commune": "Buxerolles", "places": "15",
+        **STRUCTURE_FORM, "territory": "__None", "commune": "Buxerolles", "places": "15",
         "notes": "Permanence le mardi", "publics": ["familles", "femmes"],
     })
     assert edited.status_code == 302, page_messages(edited)
