@@ -1,13 +1,18 @@
-"""Maillage: `python app.py` serves the panel on http://127.0.0.1:5000/.
+"""Maillage: `python app.py` serves the panel on http://127.0.0.1:5000/ with
+waitress (multi-threaded, pure Python, Windows too); FLASK_DEBUG=1 gives Werkzeug's
+reloader and debugger instead.
 
-Production: any WSGI server on `app:create_app()`.
+Production: any WSGI server on `app:create_app()`, with any number of workers:
+the start-up work runs under a lock (models/startup.py).
 """
+import contextlib
 import logging
 import os
 import secrets
 import sys
 from pathlib import Path
 
+import waitress
 from flask import Flask
 from flask_babel import Babel
 from playhouse.flask_utils import FlaskDB
@@ -15,9 +20,10 @@ from playhouse.flask_utils import FlaskDB
 from admin_views import init_admin
 from admin_views.auth import blueprint as auth_blueprint, login_manager
 from commands import register_commands
-from models import Structure, User, open_database
+from models import Structure, User, database, open_database
 from models.db import DEFAULT_DATABASE_URL
 from models.schema import migrate
+from models.startup import database_label, startup_lock
 from models.users import create_or_reset_user, generate_password
 from seeds.loader import load_seeds
 
@@ -31,8 +37,16 @@ def _secret_key(instance_path):
         return os.environ["SECRET_KEY"]
     key_file = Path(instance_path) / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        # Written aside then linked in place: workers starting together all read
+        # the one key that got there first, never a half-written file.
+        draft = key_file.with_name(f".secret_key.{os.getpid()}")
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:
+            with contextlib.suppress(FileExistsError):  # another worker's key won
+                os.link(draft, key_file)
+        finally:
+            draft.unlink()
     return key_file.read_text().strip()
 
 
@@ -106,7 +120,7 @@ def create_app(config=None):
     app.config.update(config)
 
     db = open_database(app.config["DATABASE_URL"])
-    with db.connection_context():
+    with startup_lock(db):  # one process at a time; each re-reads what is left to do
         migrate(db)
         if app.config["SEED_ON_START"] and not Structure.select().exists():
             load_seeds()
@@ -121,5 +135,21 @@ def create_app(config=None):
     return app
 
 
+def main(config=None):
+    """`python app.py`: say where to go and which database is used, then serve."""
+    app = create_app(config)
+    host, port = "127.0.0.1", int(os.environ.get("PORT", "5000"))
+    print(
+        f"\n  Maillage est lancé : ouvrez http://{host}:{port}/ dans votre navigateur.\n"
+        f"  Base de données : {database_label(database.obj)}\n"
+        "  Pour l'arrêter : Ctrl+C dans cette fenêtre.\n",
+        flush=True,
+    )
+    if os.environ.get("FLASK_DEBUG") == "1":  # development: reloader and debugger
+        app.run(host=host, port=port, debug=True, use_reloader=True)
+    else:
+        waitress.serve(app, host=host, port=port, threads=8, ident="Maillage")
+
+
 if __name__ == "__main__":
-    create_app().run(host="127.0.0.1", port=int(os.environ.get("PORT", "5000")))
+    main()

@@ -12,17 +12,24 @@ from models import database
 from models.budget import compare
 from models.committee import resolve_filters
 from models.audit import acting_as, cli_actor, record_event, record_import
+from models.backup import BackupError, backup
 from models.schema import applied_migrations, migrate
+from models.startup import database_label, startup_lock
 from models.users import ROLES, create_or_reset_user
 from models.validation import ValidationError
 from seeds.loader import load_seeds
 
 
+def database_used():
+    return f"Base utilisée : {database_label(database.obj)}"
+
+
 class CommandError(click.ClickException):
-    """A command's refusal, said in French from the first word."""
+    """A command's refusal, said in French from the first word, with the database."""
 
     def show(self, file=None):
         click.echo(f"Erreur : {self.format_message()}", file=file, err=True)
+        click.echo(database_used(), file=file, err=True)
 
 
 def login_name():
@@ -34,21 +41,34 @@ def login_name():
 
 
 def register_commands(app):
-    @app.cli.command("init-db")
+    def command(name):
+        """An app command that ends by saying which database it used."""
+        def register(function):
+            @functools.wraps(function)
+            def run(*args, **kwargs):
+                result = function(*args, **kwargs)
+                click.echo(database_used())
+                return result
+            return app.cli.command(name)(run)
+        return register
+
+    @command("init-db")
     def init_db():
         """Crée la base si besoin, applique les migrations et dit où en est le schéma."""
-        migrate(database.obj)  # the app has already applied them when it started: none left, normally
+        # the app applied them when it started, under the start-up lock: none left, normally
+        with startup_lock(database.obj):
+            migrate(database.obj)
         applied = applied_migrations(database.obj)
         click.echo(f"Base à jour : {len(applied)} migration(s) appliquée(s), dont la dernière "
                    f"« {applied[-1]} ».")
 
-    @app.cli.command("seed")
+    @command("seed")
     def seed():
         """Charge les données des documents sources (sans doublon)."""
         created = load_seeds()
         click.echo("Ajouté : " + ", ".join(f"{n} {kind}" for kind, n in created.items()))
 
-    @app.cli.command("create-user")
+    @command("create-user")
     @click.argument("email")
     @click.option("--role", type=click.Choice([code for code, _ in ROLES]), default="viewer")
     @click.option("--name", default=None)
@@ -62,7 +82,7 @@ def register_commands(app):
             raise CommandError(str(error))
         click.echo(f"Compte {user.email} ({user.role_label}) enregistré.")
 
-    @app.cli.command("import-structures")
+    @command("import-structures")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--dry-run", is_flag=True, help="Affiche l'aperçu sans rien enregistrer.")
     def import_structures(path, dry_run):
@@ -76,7 +96,7 @@ def register_commands(app):
         except ImportFileError as error:
             raise CommandError(f"Rien n'a été enregistré. {error}")
 
-    @app.cli.command("export-committee")
+    @command("export-committee")
     @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--territory", type=int, default=None, help="Numéro du territoire (tous par défaut).")
     @click.option("--scenarios", default="", help="Numéros des scénarios à comparer, séparés par des virgules.")
@@ -94,7 +114,7 @@ def register_commands(app):
         output.write_bytes(bytes(pack.content))
         click.echo(f"Dossier écrit : {output} (archivé n° {pack.id}, SHA-256 {pack.sha256}).")
 
-    @app.cli.command("export-scenarios")
+    @command("export-scenarios")
     @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--ids", required=True,
                   help="Numéros des scénarios à comparer, séparés par des virgules (2 à 6).")
@@ -115,6 +135,18 @@ def register_commands(app):
             f"Comparaison de {len(comparison.scenarios)} scénarios "
             f"({', '.join(str(s) for s in comparison.scenarios)}) ; fichier {output.name}"))
         click.echo(f"Classeur écrit : {output} ({len(comparison.scenarios)} scénarios comparés).")
+
+    @command("backup")
+    @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_database(output):
+        """Copie la base en service (SQLite : fichier vérifié ; PostgreSQL : pg_dump)."""
+        try:
+            report = backup(database.obj, output)
+        except BackupError as error:
+            raise CommandError(str(error))
+        click.echo("\n".join(report.lines()))
+        if not report.done:
+            raise SystemExit(1)
 
     # Whatever a command writes is signed « ligne de commande (<login>) » in the audit history.
     for cli_command in app.cli.commands.values():

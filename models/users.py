@@ -11,10 +11,10 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from peewee import BooleanField, CharField, DateTimeField
+from peewee import BooleanField, CharField, DateTimeField, IntegrityError
 
 from .db import BaseModel
-from .validation import Validator, clean_email
+from .validation import ValidationError, Validator, clean_email
 
 ROLES = [
     ("admin", "Administrateur·rice"),
@@ -180,15 +180,27 @@ class User(VersionedModel):
 
 
 def create_or_reset_user(email, password, role="viewer", name=None):
-    """Create the account, or set its password and role if it exists."""
+    """Create the account, or set its password and role if it exists. Idempotent,
+    even when another process creates the same account at the same moment: the
+    insert that loses the race becomes an update of the account the other made."""
     email = clean_email(email)
+    try:
+        return _save_account(email, password, role, name)
+    except (IntegrityError, ValidationError):
+        if not User.select().where(User.email == email).exists():
+            raise
+        return _save_account(email, password, role, name)
+
+
+def _save_account(email, password, role, name):
     user = User.get_or_none(User.email == email) or User(email=email)
     user.set_password(password)
     user.role = role
     user.active = True
     if name:
         user.name = name
-    user.save()
+    with User._meta.database.atomic():  # a refused insert leaves no aborted transaction
+        user.save()
     return user
 
 

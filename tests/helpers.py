@@ -3,8 +3,11 @@ logged-in test client, the page-message reader and the seeded scenarios' names.
 Tests import these from here only, never from each other or from conftest."""
 import logging
 import re
+import uuid
+from contextlib import contextmanager
 from decimal import Decimal
 from html import unescape
+from urllib.parse import urlsplit, urlunsplit
 
 from models import Referent, Scenario, Structure, Territory, database
 
@@ -100,3 +103,23 @@ class QueryCounter(logging.Handler):
     def __exit__(self, *exc_info):
         self.logger.removeHandler(self)
         self.logger.setLevel(self.previous_level)
+
+
+# --- PostgreSQL databases of their own (start-up and backup tests) -----------
+@contextmanager
+def fresh_postgres_database(server_url):
+    """A new, empty PostgreSQL database on the server of `server_url` (an URL whose
+    role may CREATE DATABASE), dropped afterwards: yields its URL."""
+    import psycopg2
+
+    name = f"maillage_tmp_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(server_url)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

@@ -54,3 +54,41 @@ def test_admin_from_the_environment_is_created_then_reset(tmp_path):
         print(user.role, user.check_password("second-secret-"), User.select().count())
     """)], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert check.stdout.split() == ["admin", "True", "1"], check.stderr
+
+
+def test_python_app_py_serves_with_waitress_and_says_where_and_which_database(tmp_path):
+    """What `python app.py` runs (app.main): French lines with the URL to open and the
+    database file, then a multi-threaded server (waitress), not Werkzeug's."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = f"import app; app.main({{'INSTANCE_PATH': {str(tmp_path)!r}}})"
+    server = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, env={"PATH": "/usr/bin:/bin", "PORT": str(port)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        lines = []
+        while not any("Base de données" in line for line in lines):
+            line = server.stdout.readline()
+            assert line or server.poll() is None, server.stderr.read()
+            lines.append(line)
+        assert f"Maillage est lancé : ouvrez http://127.0.0.1:{port}/ dans votre navigateur." in "".join(lines)
+        assert f"Base de données : SQLite, fichier {(tmp_path / 'maillage.db').resolve()}" in lines[-1]
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=10)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None
+                time.sleep(0.2)
+        assert response.status == 200 and response.headers["Server"] == "Maillage"  # waitress's ident
+    finally:
+        server.terminate()
+        stderr = server.communicate(timeout=30)[1]
+    assert "development server" not in stderr and "Traceback" not in stderr, stderr
