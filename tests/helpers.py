@@ -1,6 +1,7 @@
 """What tests share: builders for test data (through the models' own rules), the
 logged-in test client, the page-message reader and the seeded scenarios' names.
 Tests import these from here only, never from each other or from conftest."""
+import io
 import logging
 import re
 import uuid
@@ -8,6 +9,11 @@ from contextlib import contextmanager
 from decimal import Decimal
 from html import unescape
 from urllib.parse import urlsplit, urlunsplit
+
+import openpyxl
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from models import Referent, Scenario, Structure, Territory, database
 
@@ -103,6 +109,46 @@ class QueryCounter(logging.Handler):
     def __exit__(self, *exc_info):
         self.logger.removeHandler(self)
         self.logger.setLevel(self.previous_level)
+
+
+# --- imports (/admin/<kind>/import/) -------------------------------------------
+def xlsx_bytes(rows):
+    """A workbook whose first sheet holds `rows`, as the bytes of an .xlsx file."""
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def upload_import(browser, url, data, filename):
+    """Upload a file to an import page: the preview."""
+    return browser.post(url, {"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
+
+
+def confirm_import(browser, url, **kwargs):
+    return browser.post(url + "confirmer/", {}, form_url=url, **kwargs)
+
+
+# --- in a real browser (tests/browser) ---------------------------------------
+def log_in(chrome, server, email="editor@test.fr"):
+    chrome.get(f"{server}/admin/structure/")
+    assert "/login" in chrome.current_url
+    chrome.find_element(By.NAME, "email").send_keys(email)
+    chrome.find_element(By.NAME, "password").send_keys(PASSWORD)
+    chrome.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    # The click returns before the redirect has loaded: wait for the page it leads to.
+    WebDriverWait(chrome, 10).until(expected_conditions.url_to_be(f"{server}/admin/structure/"))
+
+
+def save_and_wait(chrome):
+    """Submit the form and wait for the next page's success message."""
+    chrome.find_element(By.CSS_SELECTOR, "input[type=submit].btn-primary").click()
+    WebDriverWait(chrome, 10).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, ".alert-success"))
+    )
+    return chrome.page_source
 
 
 # --- PostgreSQL databases of their own (start-up and backup tests) -----------

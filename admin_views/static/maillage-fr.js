@@ -55,7 +55,37 @@
       if (options.separator === " to ") {
         options.separator = " au ";
       }
-      return daterangepicker.call(this, options, callback);
+      var result = daterangepicker.call(this, options, callback);
+      this.filter("input").each(function () { readTypedDates($(this)); });
+      return result;
     };
   });
+
+  // The picker re-reads the field at each key and writes its own guess back
+  // ("24/1" becomes "24/01/2026", then the next keys are appended to it).
+  // Instead: what is typed or pasted stays as it is; the calendar follows it
+  // once it is a whole date (24/11/2026, 24112026 or 2026-11-24), and the field
+  // is written in the French form when the picker closes.
+  var TYPED_FORMATS = ["DD/MM/YYYY", "D/M/YYYY", "DDMMYYYY", "YYYY-MM-DD"];
+
+  function parseTyped(text, picker) {
+    var formats = [picker.format].concat(picker.format === "DD/MM/YYYY" ? TYPED_FORMATS : []);
+    var date = moment($.trim(text), formats, true);
+    return date.isValid() ? date : null;
+  }
+
+  function readTypedDates($input) {
+    $input.off("keyup.daterangepicker").on("input.maillage", function () {
+      var picker = $input.data("daterangepicker");
+      var parts = picker.singleDatePicker ? [$input.val()] : $input.val().split(picker.separator);
+      var dates = $.map(parts, function (part) { return parseTyped(part, picker); });
+      if (dates.length !== parts.length || (parts.length === 2 && dates[1].isBefore(dates[0]))) {
+        return;  // not a whole date yet: leave the calendar where it is
+      }
+      picker.startDate = dates[0];
+      picker.endDate = dates[dates.length - 1];
+      picker.updateView();
+      picker.updateCalendars();
+    });
+  }
 }());

@@ -1,70 +1,12 @@
 """A real Chromium drives a real server: login, forms with their scripts, inline rows."""
-import os
 import re
-import shutil
-import threading
 
-import pytest
-from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
-from werkzeug.serving import make_server
 
 from models import CostLine, Scenario, Structure, database
-from tests.helpers import PASSWORD, make_scenario
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-
-
-@pytest.fixture
-def server(app):
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-
-
-@pytest.fixture
-def chrome():
-    if not (CHROMIUM and CHROMEDRIVER):
-        message = "Chromium and chromedriver are needed (apt-get install chromium chromium-driver)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--window-size=1400,1000", "--disable-background-networking", "--no-first-run",
-        "--disable-component-update", "--disable-sync",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=webdriver.ChromeService(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(5)
-    yield driver
-    driver.quit()
-
-
-def log_in(chrome, server, email="editor@test.fr"):
-    chrome.get(f"{server}/admin/structure/")
-    assert "/login" in chrome.current_url
-    chrome.find_element(By.NAME, "email").send_keys(email)
-    chrome.find_element(By.NAME, "password").send_keys(PASSWORD)
-    chrome.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    # The click returns before the redirect has loaded: wait for the page it leads to.
-    WebDriverWait(chrome, 10).until(expected_conditions.url_to_be(f"{server}/admin/structure/"))
-
-
-def save_and_wait(chrome):
-    """Submit the form and wait for the next page's success message."""
-    chrome.find_element(By.CSS_SELECTOR, "input[type=submit].btn-primary").click()
-    WebDriverWait(chrome, 10).until(
-        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, ".alert-success"))
-    )
-    return chrome.page_source
+from tests.helpers import log_in, make_scenario, save_and_wait
 
 
 def test_create_a_structure_in_the_browser(chrome, server):
