@@ -1,6 +1,7 @@
 """The `flask --app app …` commands: each says which database it used."""
 import functools
 import getpass
+import os
 from pathlib import Path
 
 import click
@@ -13,6 +14,9 @@ from models.budget import compare
 from models.committee import resolve_filters
 from models.audit import acting_as, cli_actor, record_event, record_import
 from models.backup import BackupError, backup
+from models.privacy import (
+    RETENTION_ENV, anonymise_referent, inactive_referents, reclaim_free_space, retention_months,
+)
 from models.schema import applied_migrations, migrate
 from models.startup import database_label, startup_lock
 from models.users import ROLES, create_or_reset_user
@@ -147,6 +151,35 @@ def register_commands(app):
         click.echo("\n".join(report.lines()))
         if not report.done:
             raise SystemExit(1)
+
+    @command("purge-inactive")
+    @click.option("--months", type=int, default=None,
+                  help=f"Durée de conservation en mois (par défaut {RETENTION_ENV}, sinon 36).")
+    @click.option("--dry-run", is_flag=True, help="Liste les fiches sans rien modifier.")
+    def purge_inactive(months, dry_run):
+        """Anonymise les référent·e·s inactif·ve·s au-delà de la durée de conservation (RGPD)."""
+        try:
+            months = retention_months(months if months is not None else app.config.get(
+                RETENTION_ENV, os.environ.get(RETENTION_ENV)))
+        except ValueError as error:
+            raise CommandError(str(error))
+        referents = list(inactive_referents(months))
+        click.echo(f"{len(referents)} référent·e(s) sans mise à jour ni formation depuis {months} mois"
+                   + (" (aperçu : rien n'est modifié)." if dry_run else "."))
+        for referent in referents:
+            click.echo(f"  n° {referent.id} : {referent} — {referent.structure.nom} — "
+                       f"{'actif·ve' if referent.actif else 'inactif·ve'}, mis à jour le "
+                       f"{referent.date_maj:%d/%m/%Y}")
+        if dry_run:
+            return
+        packs = set()
+        for referent in referents:
+            packs.update(anonymise_referent(referent).packs_deleted)
+        clean = reclaim_free_space()
+        click.echo(f"{len(referents)} fiche(s) anonymisée(s), {len(packs)} dossier(s) du comité "
+                   f"supprimé(s)." + ("" if clean else " Attention : le fichier de la base n'a pas "
+                                      "pu être entièrement nettoyé (lecture en cours) ; relancez "
+                                      "la commande plus tard."))
 
     # Whatever a command writes is signed « ligne de commande (<login>) » in the audit history.
     for cli_command in app.cli.commands.values():
