@@ -1,18 +1,22 @@
 """What every Maillage grid shares: access rules, French display, joined lists."""
 import datetime
 
-from flask import flash, g, session
+from flask import flash, g, render_template, request, session
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import gettext
 from flask_admin.contrib.peewee import ModelView
-from flask_admin.form import SecureForm
+from flask_admin.contrib.peewee.form import InlineModelConverter, InlineModelFormList
+from flask_admin.form import FormOpts, SecureForm
+from flask_admin.helpers import get_redirect_target
 from flask_admin.model import typefmt
+from flask_admin.model.helpers import get_mdict_item_or_list
 from markupsafe import Markup
 from peewee import JOIN, Field, Node, NodeList
+from wtforms import HiddenField
 
 from models import ValidationError, database
-from models.db import label_columns, reading_order
+from models.db import ConflictError, VersionedModel, label_columns, reading_order
 from models.validation import parse_record_id
 from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
 from models.formatting import (
@@ -82,12 +86,115 @@ def field_formatter(field):
     return None
 
 
+
+# --- optimistic locking (models.db.VersionedModel): forms carry the version read ---
+class VersionTokenField(HiddenField):
+    """The record as the form showed it (VersionedModel.version_token), handed back
+    at save: a save from a form opened before someone else's change is refused."""
+
+    def populate_obj(self, obj, name):
+        obj.expect_version(self.data)
+
+
+class VersionedInlineList(InlineModelFormList):
+    """Inline lines saved against the version their row showed. Flask-Admin's own
+    would re-insert a line someone deleted meanwhile, and write a stale row over a
+    line changed in its own grid; here both are refused (ConflictError, the whole
+    save rolled back). A line deleted on both sides stays deleted."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "InlineModelFormList"  # the name Flask-Admin's save_inline looks for
+
+    def save_related(self, obj):
+        parent = getattr(self.model, self.prop)
+        rows = {str(row._pk): row for row in self.model.select().where(parent == obj._pk)}
+        for entry in self.entries:
+            line_id = entry.get_pk()
+            row = rows.get(str(line_id)) if line_id else None
+            token = entry.form.version_token.data if "version_token" in entry.form else ""
+            if line_id and row is None:
+                if self.should_delete(entry):
+                    continue
+                raise ConflictError(self.model, line_id)
+            if self.should_delete(entry):
+                row.expect_version(token)
+                row.delete_with_dependents()
+                continue
+            row = row or self.model()
+            version_read = row.version
+            entry.populate_obj(row, None)
+            setattr(row, self.prop, obj._pk)
+            if token and row.version == version_read and not row.changed_since(token):
+                continue  # shown as it still is, and left as it was: nothing to write
+            self.inline_view._on_model_change(entry, row, row._pk is None)
+            row.save()
+
+    def changes_since_opened(self, parent_id):
+        """What others did to these lines since the form was opened, for the refusal
+        message: (line, what happened, [(field label, value now)]) for each line
+        changed, deleted or added."""
+        parent = getattr(self.model, self.prop)
+        rows = {str(row._pk): row for row in self.model.select().where(parent == parent_id)}
+        name = self.model._meta.verbose_name
+        changes = []
+        for entry in self.entries:
+            line_id = str(entry.get_pk() or "")
+            row = rows.pop(line_id, None)
+            if not line_id:
+                continue
+            if row is None:
+                shown = self.model()
+                entry.populate_obj(shown, None)
+                changes.append((f"{name.capitalize()} « {shown} »", "supprimée", []))
+                continue
+            token = getattr(entry.form, "version_token", None)
+            changed = row.changed_since(token.data if token is not None else "")
+            if changed:
+                changes.append((f"{name.capitalize()} « {row} »", "modifiée", [
+                    (row._meta.fields[field].verbose_name, shown_value(row, field)) for field in changed
+                ]))
+        changes.extend((f"{name.capitalize()} « {row} »", "ajoutée", []) for row in rows.values())
+        return changes
+
+
+class VersionedInlineConverter(InlineModelConverter):
+    inline_field_list_type = VersionedInlineList
+
+    def get_info(self, p):
+        info = super().get_info(p)
+        if issubclass(info.model, VersionedModel):
+            info.form_extra_fields = {**(info.form_extra_fields or {}), "version_token": VersionTokenField()}
+        return info
+
+
+CONFLICT_VALUE_LENGTH = 300  # characters of a changed value shown in the message
+
+
+def shown_value(record, name):
+    """A field's value as the panel shows it, shortened for a message."""
+    field = type(record)._meta.fields[name]
+    value = getattr(record, name)
+    formatter = field_formatter(field)
+    if formatter:
+        text = formatter(None, None, record, name)
+    elif type(value) in TYPE_FORMATTERS:
+        text = TYPE_FORMATTERS[type(value)](None, value, name)
+    else:
+        text = str(value)
+    text = str(text or "")
+    if not text:
+        return "(vide)"
+    return text if len(text) <= CONFLICT_VALUE_LENGTH else text[:CONFLICT_VALUE_LENGTH] + "…"
+
+
 class MaillageModelView(AccessRules, ModelView):
     """Base of every grid: login required, roles enforced, French formats,
     and foreign keys fetched with one joined query whatever the page size."""
 
     form_base_class = SecureForm
     model_form_converter = MaillageModelConverter
+    inline_model_form_converter = VersionedInlineConverter
     filter_converter = MaillageFilterConverter()
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_detail = TYPE_FORMATTERS
@@ -118,6 +225,12 @@ class MaillageModelView(AccessRules, ModelView):
         }
         self.column_labels = {**labels, **dict(self.column_labels or {})}
         super().__init__(model, *args, **kwargs)
+
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        if issubclass(self.model, VersionedModel):
+            form_class.version_token = VersionTokenField()
+        return form_class
 
     def _get_filter_groups(self):
         # Flask-Admin reads filter options once, at start-up: read them at each
@@ -230,6 +343,9 @@ class MaillageModelView(AccessRules, ModelView):
         primary_key = parse_record_id(id)
         if primary_key is None:
             return None
+        read = g.pop("maillage_record_read", None)  # by edit_view, just before
+        if isinstance(read, self.model) and read._pk == primary_key:
+            return read
         return self.model.get_or_none(self.model._meta.primary_key == primary_key)
 
     @expose("/historique/")
@@ -240,6 +356,55 @@ class MaillageModelView(AccessRules, ModelView):
     @expose("/export/<export_type>/")
     def export(self, export_type):
         return export_grid(self, export_type)
+
+    # --- a save from a stale form (models.db.ConflictError) ---------------
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        record_id = get_mdict_item_or_list(request.args, "id")
+        if request.method == "POST" and self.can_edit and record_id is not None:
+            record = self.get_one(record_id)
+            if record is None and parse_record_id(record_id) is not None:
+                return self.deleted_while_editing(record_id)
+            g.maillage_record_read = record
+        return super().edit_view()
+
+    def deleted_while_editing(self, record_id):
+        """The posted form again, the user's input kept, once the record is gone."""
+        flash(self.conflict_message(ConflictError(self.model, record_id)), "error")
+        form = self.edit_form()
+        form_opts = FormOpts(widget_args=self.form_widget_args, form_rules=self._form_edit_rules)
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        return self.render(self.edit_template, model=None, form=form, form_opts=form_opts,
+                           return_url=return_url)
+
+    def conflict_message(self, error, form=None, record=None):
+        """What someone else changed (or deleted) since the form was opened, the new
+        values, and the way back; the user's input stays in the form."""
+        main = error.model is self.model
+        current = error.current
+        if main:
+            subject = "cette fiche"
+        elif current is not None:
+            subject = f"la {error.model._meta.verbose_name} « {current} »"
+        else:
+            subject = f"une {error.model._meta.verbose_name} de cette fiche"
+        groups = []
+        if main and error.changed:
+            shown = {column for column, _label in self._details_columns}
+            groups.append(("La fiche", "modifiée", [
+                (error.model._meta.fields[field].verbose_name,
+                 shown_value(current, field) if field in shown else None)
+                for field in error.changed
+            ]))
+        if form is not None and record is not None:
+            for field in form:
+                if isinstance(field, VersionedInlineList):
+                    groups.extend(field.changes_since_opened(record._pk))
+        to_list = main and current is None  # nothing left to reload
+        return Markup(render_template(
+            "conflict.html", subject=subject, deleted=current is None, groups=groups,
+            to_list=to_list, link=self.get_url(".index_view") if to_list else request.full_path,
+        ))
 
     # --- writes: all or nothing, French messages --------------------------
     def on_model_change(self, form, model, is_created):
@@ -252,24 +417,29 @@ class MaillageModelView(AccessRules, ModelView):
             raise
 
     def handle_view_exception(self, exc):
+        if isinstance(exc, ConflictError):
+            g.maillage_conflict = exc  # said by _all_or_nothing, once rolled back
+            return True
         if isinstance(exc, ValidationError):
             flash(f"Enregistrement impossible. {exc.describe()}", "error")
             return True
         return super().handle_view_exception(exc)
 
     def create_model(self, form):
-        with database.atomic() as transaction:
-            model = super().create_model(form)
-            if not model:
-                transaction.rollback()
-        return model
+        return self._all_or_nothing(super().create_model, form)
 
     def update_model(self, form, model):
+        return self._all_or_nothing(super().update_model, form, model)
+
+    def _all_or_nothing(self, write, form, *model):
         with database.atomic() as transaction:
-            updated = super().update_model(form, model)
-            if not updated:
+            done = write(form, *model)
+            if not done:
                 transaction.rollback()
-        return updated
+        conflict = g.pop("maillage_conflict", None)
+        if conflict is not None:  # read after the rollback: what others wrote, not ours
+            flash(self.conflict_message(conflict, form, *model), "error")
+        return done
 
     def delete_model(self, model):
         try:

@@ -1,11 +1,12 @@
 """The database handle shared by every model, bound at start from a URL."""
 import functools
+import hashlib
 import re
 from decimal import Decimal
 
 from peewee import (
-    Case, CharField, DatabaseProxy, DecimalField, Model, PostgresqlDatabase, SqliteDatabase,
-    TextField,
+    Case, CharField, DatabaseProxy, DecimalField, IntegerField, Model, PostgresqlDatabase,
+    SqliteDatabase, TextField,
 )
 from playhouse.db_url import connect
 
@@ -266,7 +267,6 @@ class BaseModel(Model):
         from . import audit
         return audit.deleted(self, delete)
 
-
     def delete_with_dependents(self):
         """Delete owned children, unlink optional references, refuse otherwise."""
         blockers = []
@@ -279,7 +279,8 @@ class BaseModel(Model):
                 elif foreign_key.null:
                     from . import audit
                     unlinked = list(children)  # read first: each one's history says it
-                    child.update({foreign_key: None}).where(foreign_key == self._pk).execute()
+                    child.update({foreign_key: None, **version_bump(child)}).where(
+                        foreign_key == self._pk).execute()
                     audit.unlinked(unlinked, foreign_key)
                 elif children.exists():
                     count = children.count()
@@ -291,3 +292,148 @@ class BaseModel(Model):
                     "Modifiez ou supprimez d'abord ces fiches, ou désactivez celle-ci."
                 )})
             return self.delete_instance()
+
+
+# --- optimistic locking: a record is written over only as it was read -------------
+FINGERPRINT_DIGITS = 8  # hex digits of one field's fingerprint in a version token
+VERSION_TOKEN_RE = re.compile(r"([0-9]{1,10})\.((?:[0-9a-f]{%d})*)" % FINGERPRINT_DIGITS)
+STALE_FORM = "Formulaire incomplet\u00a0: rechargez la fiche, puis refaites vos changements."
+
+
+class ConflictError(ValidationError):
+    """A save or delete refused, nothing written: someone else changed or deleted
+    the record since the caller read it. `current` is the record as it is now (None
+    once deleted), `changed` the names of the fields whose value changed since (empty
+    when the caller's reading is not known)."""
+
+    def __init__(self, model, record_id, current=None, changed=()):
+        self.record_id, self.current, self.changed = record_id, current, list(changed)
+        if current is None:
+            message = "Cette fiche a été supprimée par quelqu'un d'autre entre-temps\u00a0: rien n'a été enregistré."
+        else:
+            labels = ", ".join(model._meta.fields[name].verbose_name for name in self.changed)
+            message = (
+                "Cette fiche a été modifiée par quelqu'un d'autre entre-temps"
+                + (f" (champs modifiés\u00a0: {labels})" if labels else "")
+                + "\u00a0: rien n'a été enregistré. Rechargez-la, puis refaites vos changements."
+            )
+        super().__init__({"__all__": message})
+        self.model = model
+
+
+def _fingerprint(field, value):
+    text = repr(field.db_value(value)).encode()
+    return hashlib.blake2s(text, digest_size=FINGERPRINT_DIGITS // 2).hexdigest()
+
+
+class VersionedModel(BaseModel):
+    """A record several people edit: every save writes `version + 1` only where the
+    row still has the version read (UPDATE … WHERE id = ? AND version = ?), and every
+    delete deletes only that version. When no row matches, someone else changed or
+    deleted it since: ConflictError, and nothing is written (the audit row neither).
+
+    A form keeps `version_token` (the version and a fingerprint of each value, as
+    shown to the user) and hands it back to `expect_version` before saving, so the
+    check is against what the user saw, and the refusal names what changed since."""
+
+    version = IntegerField(verbose_name="Version", default=1)
+
+    _version_read = None  # during a save: the version the UPDATE expects
+    _token_fingerprints = None  # set by expect_version
+
+    @classmethod
+    def _fingerprinted_fields(cls):
+        return [f for f in cls._meta.sorted_fields if f is not cls._meta.primary_key and f.name != "version"]
+
+    @classmethod
+    def _fingerprints(cls, values):
+        return "".join(_fingerprint(f, values.get(f.name)) for f in cls._fingerprinted_fields())
+
+    def _values_as_read(self):
+        return getattr(self._dirty, "as_read", None) or self.__data__
+
+    @property
+    def version_token(self):
+        """'version.fingerprints' of the record as read; '' for a new record."""
+        values = self._values_as_read()
+        if self._pk is None or values.get("version") is None:
+            return ""
+        return f"{values['version']}.{self._fingerprints(values)}"
+
+    def expect_version(self, token):
+        """Check the next save or delete against the reading `token` describes (an
+        empty token: against the version read now, as before versions existed)."""
+        if not token:
+            return
+        match = VERSION_TOKEN_RE.fullmatch(token)
+        if not match or int(match.group(1)) > INTEGER_MAX:
+            error = ValidationError({"__all__": STALE_FORM})
+            error.model = type(self)
+            raise error
+        self.version = int(match.group(1))
+        self._token_fingerprints = match.group(2)
+
+    def changed_since(self, reading):
+        """The names of the fields whose value differs from `reading` (a version token,
+        fingerprints, or the values read); [] when `reading` says nothing."""
+        if isinstance(reading, str):
+            match = VERSION_TOKEN_RE.fullmatch(reading)
+            seen = match.group(2) if match else reading
+        else:
+            seen = self._fingerprints(reading or {}) if reading else ""
+        now = self._fingerprints(self.__data__)
+        if len(seen) != len(now):
+            return []
+        width = FINGERPRINT_DIGITS
+        return [field.name for index, field in enumerate(self._fingerprinted_fields())
+                if seen[index * width:(index + 1) * width] != now[index * width:(index + 1) * width]]
+
+    def _conflict(self, seen):
+        """The ConflictError of a write that found no row; `seen`: the fingerprints,
+        or the values, the caller read."""
+        model = type(self)
+        current = model.get_or_none(model._meta.primary_key == self._pk)
+        changed = current.changed_since(seen) if current is not None else []
+        return ConflictError(model, self._pk, current, changed)
+
+    def _pk_expr(self):
+        # peewee's condition for the UPDATE of save() and the DELETE of delete_instance().
+        read = self._version_read if self._version_read is not None else self.version
+        expression = super()._pk_expr()
+        return expression if read is None else expression & (type(self).version == read)
+
+    def save(self, force_insert=False, only=None):
+        if force_insert or self._pk is None:
+            self.version = 1
+            return super().save(force_insert=force_insert, only=only)
+        read = self.version
+        if read is None:
+            raise ValueError(f"{type(self).__name__} read without its version: it cannot be saved.")
+        seen = self._token_fingerprints or self._values_as_read()
+        if only is not None:
+            only = [*only, type(self).version]
+        self.version, self._version_read = read + 1, read
+        try:
+            rows = super().save(only=only)
+        except BaseException:
+            self.version = read
+            raise
+        finally:
+            self._version_read = None
+        if not rows:
+            self.version = read
+            raise self._conflict(seen)
+        self._token_fingerprints = None
+        return rows
+
+    def delete_instance(self, *args, **kwargs):
+        seen = self._token_fingerprints or self._values_as_read()
+        rows = super().delete_instance(*args, **kwargs)
+        if not rows and self._pk is not None:
+            raise self._conflict(seen)
+        return rows
+
+
+def version_bump(model):
+    """The values that count a bulk UPDATE of `model` as a change of each row."""
+    return {model.version: model.version + 1} if issubclass(model, VersionedModel) else {}

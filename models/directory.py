@@ -7,7 +7,7 @@ from peewee import (
     IntegerField, TextField,
 )
 
-from .db import BaseModel
+from .db import VersionedModel
 from .fields import PhoneField, SlugListField
 from .validation import (
     Validator, clean_departement, clean_email, clean_insee_code, clean_phone,
@@ -86,7 +86,7 @@ def _check_slugs(validator, field, values):
         validator.add(field, f"Valeur(s) inconnue(s) du référentiel data·inclusion : {', '.join(unknown)}.")
 
 
-class Territory(BaseModel):
+class Territory(VersionedModel):
     name = CharField(verbose_name="Nom", unique=True)
     kind = CharField(verbose_name="Type", choices=TERRITORY_KINDS, default="bassin_de_vie")
     departement = CharField(verbose_name="Département", max_length=3, null=True)
@@ -118,7 +118,7 @@ class Territory(BaseModel):
         v.raise_if_any()
 
 
-class Structure(BaseModel):
+class Structure(VersionedModel):
     """A partner structure, named after data·inclusion v1 fields."""
 
     nom = CharField(verbose_name="Nom")
@@ -199,7 +199,7 @@ class Structure(BaseModel):
         v.raise_if_any()
 
 
-class Referent(BaseModel):
+class Referent(VersionedModel):
     """A named professional in a structure. Professional contacts only."""
 
     civilite = CharField(verbose_name="Civilité", choices=CIVILITES, default="", null=True)

@@ -6,7 +6,7 @@ from peewee import (
     TextField,
 )
 
-from .db import BaseModel
+from .db import VersionedModel
 from .directory import Referent, Territory
 from .fields import MoneyField
 from .validation import Validator, check_non_negative
@@ -14,7 +14,7 @@ from .validation import Validator, check_non_negative
 DEFAULT_COST_PER_HALF_DAY = Decimal("350.00")
 
 
-class Training(BaseModel):
+class Training(VersionedModel):
     date = DateField(verbose_name="Date")
     theme = CharField(verbose_name="Thème")
     half_days = IntegerField(verbose_name="Demi-journées", default=1)
@@ -59,7 +59,7 @@ class Training(BaseModel):
         v.raise_if_any()
 
 
-class Attendance(BaseModel):
+class Attendance(VersionedModel):
     training = ForeignKeyField(
         Training, verbose_name="Formation", backref="attendances", on_delete="CASCADE",
     )

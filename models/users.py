@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from peewee import BooleanField, CharField, DateTimeField, IntegrityError
 
-from .db import BaseModel
+from .db import BaseModel, VersionedModel
 from .validation import ValidationError, Validator, clean_email
 
 ROLES = [

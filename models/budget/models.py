@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from ..db import BaseModel
+from ..db import VersionedModel
 from ..fields import MoneyField, QuantityField, RateField
 from ..formatting import to_cents
 from ..validation import Validator, check_non_negative, check_rate
@@ -33,7 +33,7 @@ def current_year():
     return datetime.date.today().year
 
 
-class Scenario(BaseModel):
+class Scenario(VersionedModel):
     name = CharField(verbose_name="Nom", unique=True)
     description = TextField(verbose_name="Description", null=True)
     operator = CharField(verbose_name="Opérateur", choices=OPERATORS, default="collectivite")
@@ -77,7 +77,7 @@ class Scenario(BaseModel):
         self.updated_at = datetime.datetime.now()
 
 
-class CostLine(BaseModel):
+class CostLine(VersionedModel):
     scenario = ForeignKeyField(
         Scenario, verbose_name="Scénario", backref="cost_lines", on_delete="CASCADE",
     )
@@ -125,7 +125,7 @@ class CostLine(BaseModel):
         v.raise_if_any()
 
 
-class FundingLine(BaseModel):
+class FundingLine(VersionedModel):
     scenario = ForeignKeyField(
         Scenario, verbose_name="Scénario", backref="funding_lines", on_delete="CASCADE",
     )
