@@ -17,7 +17,6 @@ from models.privacy import (
     DPO_CONTACT_ENV, RETENTION_ENV, FREE_TEXT_REMINDER, anonymise_referent, is_anonymised,
     packs_mentioning, reclaim_free_space, retention_months,
 )
-from models.validation import parse_record_id
 
 from .access import EDIT, READ, AccessRules, user_may
 from .exports import XLSX_MIMETYPE
