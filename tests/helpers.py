@@ -16,6 +16,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from models import Referent, Scenario, Structure, Territory, database
+from seeds.loader import read as read_seed
 
 PASSWORD = "mot-de-passe-de-test"
 CSRF_RE = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -87,6 +88,11 @@ def euros(text):
     return Decimal(text)
 
 
+def seed_counts():
+    """(territories, structures, scenarios) the seed files hold: what a first load adds."""
+    return tuple(len(read_seed(f"{name}.json")) for name in ("territories", "structures", "scenarios"))
+
+
 class QueryCounter(logging.Handler):
     """`with QueryCounter() as queries:` counts the SQL statements peewee sends
     in the block (`queries.count`): peewee logs each one on "peewee", at DEBUG."""
@@ -109,6 +115,13 @@ class QueryCounter(logging.Handler):
     def __exit__(self, *exc_info):
         self.logger.removeHandler(self)
         self.logger.setLevel(self.previous_level)
+
+
+def grid_column(page, column):
+    """The cells of one grid column (its field name), top to bottom, as shown."""
+    return [unescape(cell) for cell in re.findall(
+        rf'<td class="col-{column}">\s*(.*?)\s*</td>', page, re.DOTALL,
+    )]
 
 
 # --- imports (/admin/<kind>/import/) -------------------------------------------

@@ -175,8 +175,12 @@ def test_admin_manages_accounts(as_role):
 
 def test_missing_or_malformed_ids_never_give_a_500(as_role):
     browser = as_role("admin")
-    for url in (
-        "/admin/structure/edit/?id=999999", "/admin/structure/edit/?id=abc",
-        "/admin/structure/details/?id=", "/admin/scenario/details/?id=1;drop",
+    for url, back_to, messages in (
+        ("/admin/structure/edit/?id=999999", "/admin/structure/", ["Cette fiche n'existe pas (ou plus)."]),
+        ("/admin/structure/edit/?id=abc", "/admin/structure/", ["Cette fiche n'existe pas (ou plus)."]),
+        ("/admin/structure/details/?id=", "/admin/structure/", []),  # no id at all: back to the list
+        ("/admin/scenario/details/?id=1;drop", "/admin/scenario/", ["Cette fiche n'existe pas (ou plus)."]),
     ):
-        assert browser.get(url).status_code in (302, 404), url
+        response = browser.get(url)
+        assert (response.status_code, response.headers["Location"]) == (302, back_to), url
+        assert page_messages(browser.get(back_to)) == messages, url

@@ -3,8 +3,7 @@ from decimal import Decimal
 
 from models import Scenario, Structure, Territory, User, database, totals_for
 from seeds.loader import load_seeds
-
-SCENARIO_2 = "Scénario 2 — coordination des acteurs locaux"
+from tests.helpers import ASSOCIATIVE, SCENARIO_2, seed_counts
 
 
 def test_seed_is_idempotent(app):
@@ -19,7 +18,8 @@ def test_seed_is_idempotent(app):
         assert counts == (
             Territory.select().count(), Structure.select().count(), Scenario.select().count(),
         )
-    assert counts[0] >= 5 and counts[1] >= 10 and counts[2] >= 3
+    assert counts == seed_counts()
+    assert "Ajouté : {} territoires, {} structures, {} scénarios".format(*counts) in first.output
 
 
 def test_scenario_2_gives_the_documents_figures():
@@ -29,7 +29,7 @@ def test_scenario_2_gives_the_documents_figures():
         assert totals.year_one == Decimal("95310.00")
         assert totals.one_off == Decimal("7230.00")
         assert totals.etp == Decimal("2")
-        association = totals_for(Scenario.get(Scenario.name == "Scénario 2 — opérateur associatif"))
+        association = totals_for(Scenario.get(Scenario.name == ASSOCIATIVE))
         assert association.overhead == Decimal("14296.50")
         assert association.total_with_overhead == Decimal("109606.50")
 
