@@ -5,7 +5,7 @@ import openpyxl
 import pytest
 
 from models import Referent, Structure, database
-from tests.helpers import make_structure, make_territory
+from tests.helpers import confirm_import, make_structure, make_territory, upload_import, xlsx_bytes
 
 URL = "/admin/structure/import/"
 GOOD_SIRET = "73282932000074"
@@ -16,21 +16,12 @@ def _csv(*lines, encoding="utf-8"):
     return "\n".join((HEADER,) + lines).encode(encoding)
 
 
-def _xlsx(rows):
-    workbook = openpyxl.Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def _upload(browser, data, filename="partenaires.csv"):
-    return browser.post(URL, {"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
+    return upload_import(browser, URL, data, filename)
 
 
 def _confirm(browser):
-    return browser.post(URL + "confirmer/", {}, form_url=URL)
+    return confirm_import(browser, URL)
 
 
 def _structures():
@@ -103,14 +94,14 @@ def test_every_error_of_a_line_is_listed_at_once(as_role):
 
 def test_opening_hours_are_checked_like_in_the_form(as_role):
     editor = as_role("editor")
-    page = _upload(editor, _xlsx([
+    page = _upload(editor, xlsx_bytes([
         ["Nom", "Typologie", "Horaires d'accueil"],
         ["CCAS de Civray", "CCAS", "Mo-Fr 09:00-12:00 ;PH off"],
         ["CCAS de Loudun", "CCAS", "du lundi au vendredi, 9h-12h"],
     ]), filename="partenaires.xlsx").data.decode()
     assert "<td>3</td><td>Horaires d&#39;accueil</td><td>Horaires au format OpenStreetMap attendus" in page
     assert "Confirmer" not in page
-    page = _upload(editor, _xlsx([
+    page = _upload(editor, xlsx_bytes([
         ["Nom", "Typologie", "Horaires d'accueil"], ["CCAS de Civray", "CCAS", "Mo-Fr 09:00-12:00 ;PH off"],
     ]), filename="partenaires.xlsx").data.decode()
     assert "1 à créer" in page
@@ -143,12 +134,12 @@ def test_xlsx_with_labels_numbers_and_a_formula(as_role):
     editor = as_role("editor")
     rows = [["Nom", "Typologie", "SIRET", "Code postal", "Places"],
             ["Lieu de vie", "Centre d'hébergement et de réinsertion sociale", int(GOOD_SIRET), 5000, 6]]
-    assert "1 à créer" in _upload(editor, _xlsx(rows), "p.xlsx").data.decode()
+    assert "1 à créer" in _upload(editor, xlsx_bytes(rows), "p.xlsx").data.decode()
     _confirm(editor)
     structure = _structures()["Lieu de vie"]
     assert (structure.typologie, structure.siret, structure.code_postal, structure.places) == (
         "CHRS", GOOD_SIRET, "05000", 6)
-    page = _upload(editor, _xlsx(rows + [["Piège", "ASSO", None, None, "=1+1"]]), "p.xlsx").data.decode()
+    page = _upload(editor, xlsx_bytes(rows + [["Piège", "ASSO", None, None, "=1+1"]]), "p.xlsx").data.decode()
     assert "<td>3</td><td>Places</td><td>Cette cellule contient une formule" in page
 
 
@@ -204,12 +195,12 @@ def test_referents_are_imported_linked_to_their_structure(as_role):
             "Paul;Durand;Inconnue;violences;\n").encode()
     editor = as_role("editor")
     url = "/admin/referent/import/"
-    page = editor.post(url, {"file": (io.BytesIO(data), "r.csv")}, content_type="multipart/form-data").data.decode()
+    page = upload_import(editor, url, data, "r.csv").data.decode()
     assert "1 à créer, 0 à mettre à jour, 0 inchangée(s), 1 erreur(s)" in page
     assert "Structure inconnue" in page
     data = data.rsplit(b"Paul", 1)[0]
-    editor.post(url, {"file": (io.BytesIO(data), "r.csv")}, content_type="multipart/form-data")
-    editor.post(url + "confirmer/", {}, form_url=url)
+    upload_import(editor, url, data, "r.csv")
+    confirm_import(editor, url)
     with database.connection_context():
         referent = Referent.get()
         assert (referent.structure.nom, referent.role) == ("CCAS de Loudun", "violences")
