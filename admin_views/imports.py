@@ -1,4 +1,5 @@
 """Import of the partner file: upload, preview, confirm (editors and admins)."""
+import os
 import secrets
 import tempfile
 import time
@@ -8,6 +9,7 @@ from flask import current_app, flash, redirect, request, send_file, session, url
 from flask_admin import BaseView, expose
 from flask_admin.form import SecureForm
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import FileField
 
@@ -17,11 +19,15 @@ from documents.importing import (
 )
 from documents.spreadsheets import dated_filename
 from models.audit import record_import
+from models.validation import ValidationError
 
 from .access import EDIT, AccessRules
 from .exports import XLSX_MIMETYPE
 
 PENDING_UPLOAD_SECONDS = 3600
+# A confirmed upload's file is renamed with this suffix (the claim) and emptied: the
+# empty marker tells a second confirmation of the same preview that it was done.
+CLAIMED_SUFFIX = ".confirme"
 TOO_LARGE = f"Le fichier dépasse la taille maximale de {MAX_IMPORT_BYTES // (1024 * 1024)} Mo."
 
 
@@ -92,28 +98,51 @@ class ImportView(AccessRules, BaseView):
         session[f"import-{self.kind}"] = {"token": token, "filename": upload.filename}
         return self._page(form, plan=plan)
 
+    def _claim(self, token):
+        """The pending upload's bytes, for this request only: the file is renamed
+        (atomic: of two requests at once, one finds it gone), read, then emptied.
+        (None, True) when another request already took it, (None, False) when
+        there is nothing to take."""
+        path = self._pending_path(token)
+        claimed = path.with_name(path.name + CLAIMED_SUFFIX)
+        try:
+            os.rename(path, claimed)
+        except FileNotFoundError:
+            return None, claimed.exists()
+        data = claimed.read_bytes()
+        claimed.write_bytes(b"")
+        return data, False
+
+    def _already_done(self):
+        grid = url_for(f"{self.list_endpoint}.index_view")
+        flash(Markup(
+            "Cet import a déjà été confirmé (double clic ou autre onglet)\u00a0: il n'est fait "
+            'qu\'une fois. <a href="{}">Voir la liste</a>'
+        ).format(grid), "info")
+        return redirect(grid)
+
     @expose("/confirmer/", methods=("POST",))
     def confirm(self):
         if not ConfirmForm(request.form).validate():
             flash("Confirmation refusée (formulaire expiré) : rechargez la page.", "error")
             return redirect(url_for(".index"))
         pending = session.pop(f"import-{self.kind}", None)
-        if not pending:
-            flash("Aucun import en attente : déposez à nouveau le fichier.", "error")
-            return redirect(url_for(".index"))
-        path = self._pending_path(pending["token"])
-        if not path.exists():
+        data, taken = self._claim(pending["token"]) if pending else (None, False)
+        if taken:
+            return self._already_done()
+        if data is None:
             flash("Aucun import en attente : déposez à nouveau le fichier.", "error")
             return redirect(url_for(".index"))
         try:
-            plan = plan_import(self.kind, pending["filename"], path.read_bytes())
+            plan = plan_import(self.kind, pending["filename"], data)
             counts = apply_import(plan, author=current_user.email)
             record_import(SPECS[self.kind].model, pending["filename"], counts)
-        except ImportFileError as error:
-            flash(f"Rien n'a été enregistré. {error}", "error")
+        except (ImportFileError, ValidationError) as error:
+            # Nothing written: the marker goes, a later confirmation finds nothing pending.
+            self._pending_path(pending["token"] + CLAIMED_SUFFIX).unlink(missing_ok=True)
+            message = error.describe() if isinstance(error, ValidationError) else str(error)
+            flash(f"Rien n'a été enregistré. {message}", "error")
             return redirect(url_for(".index"))
-        finally:
-            path.unlink()
         flash(
             f"Import terminé : {counts['created']} fiche(s) créée(s), {counts['updated']} mise(s) "
             f"à jour, {counts['unchanged']} inchangée(s).", "success",
