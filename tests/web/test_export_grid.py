@@ -6,9 +6,11 @@ import zipfile
 
 import openpyxl
 
-from models import Attendance, Referent, Structure, Training, database
+from models import (
+    Attendance, CostLine, FundingLine, Referent, Scenario, Structure, Territory, Training, database,
+)
 from seeds.loader import load_seeds
-from tests.helpers import make_referent, make_structure, make_territory
+from tests.helpers import SCENARIO_2, make_referent, make_structure, make_territory
 
 PAYLOADS = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=1", "\r=1", "\n=1",
             '=HYPERLINK("http://evil.example","clic")']
@@ -153,14 +155,33 @@ def test_unknown_export_type_is_404_and_users_grid_stays_admin_only(as_role):
 
 def test_every_grid_exports_the_seed_data(as_role):
     with database.connection_context():
-        load_seeds()
+        load_seeds()  # the seeds hold no person: one référent·e trained, to fill every grid
+        referent = Referent.create(prenom="Claire", nom="Martin", structure=Structure.get(
+            Structure.nom == "CIDFF de la Vienne"))
+        training = Training.create(date=datetime.date(2026, 3, 12), theme="Repérage", half_days=2)
+        Attendance.create(training=training, referent=referent, evaluation=4)
+        counts = {endpoint: model.select().count() for endpoint, model in (
+            ("territory", Territory), ("structure", Structure), ("referent", Referent),
+            ("training", Training), ("attendance", Attendance), ("scenario", Scenario),
+            ("costline", CostLine), ("fundingline", FundingLine),
+        )}
     browser = as_role("viewer")
-    for endpoint in ("territory", "structure", "referent", "training", "attendance",
-                     "scenario", "costline", "fundingline"):
-        workbook = _workbook(browser.get(f"/admin/{endpoint}/export/xlsx/"))
-        assert workbook.active.max_row >= 1, endpoint
-    sheet = _workbook(browser.get("/admin/scenario/export/xlsx/")).active
-    header = [cell.value for cell in sheet[1]]
-    totals = [row[header.index("Total année 1")] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert all(isinstance(total, (int, float)) for total in totals)
-    assert 95310 in totals
+    exported = {}
+    for endpoint, count in counts.items():
+        rows = _rows(_workbook(browser.get(f"/admin/{endpoint}/export/xlsx/")).active)
+        assert count > 0 and len(rows) == 1 + count, endpoint  # the header and every record
+        assert all(isinstance(label, str) and label for label in rows[0]), endpoint
+        exported[endpoint] = [dict(zip(rows[0], row)) for row in rows[1:]]
+    referent_row = {
+        "Nom": "Martin", "Prénom": "Claire", "Fonction": None, "Structure": "CIDFF de la Vienne",
+        "Rôle": "Référent·e violences et précarité", "Courriel professionnel": None,
+        "Formation": "Oui", "Actif·ve": "Oui",
+        "Mise à jour le": datetime.datetime.combine(datetime.date.today(), datetime.time()),
+    }
+    assert [{name: row[name] for name in referent_row} for row in exported["referent"]] == [referent_row]
+    attendance_row = {"Formation": "Repérage (12/03/2026)", "Référent·e": "Claire Martin",
+                      "Présent·e": "Oui", "Évaluation (1 à 5)": 4}
+    assert [{name: row[name] for name in attendance_row} for row in exported["attendance"]] == [attendance_row]
+    totals = {row["Nom"]: row["Total année 1"] for row in exported["scenario"]}
+    assert totals[SCENARIO_2] == 95310
+    assert all(isinstance(total, (int, float)) for total in totals.values())
