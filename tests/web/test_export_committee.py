@@ -107,7 +107,10 @@ def test_short_directory_xlsx_and_printable_page(as_role):
     assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$3:$3"
     page = viewer.get("/admin/exports/annuaire-court/").data.decode()
     assert "Numéros principaux — Bassin de Loudun" in page and "3919" in page
-    assert "page-break-after" in page and "Fermée" not in page
+    assert "Fermée" not in page
+    # One page per territory: the print stylesheet is a file (the CSP refuses inline <style>).
+    assert "/theme/static/short-directory.css" in page
+    assert "page-break-after: always" in viewer.get("/theme/static/short-directory.css").text
 
 
 def test_data_inclusion_export_follows_the_v1_schema(as_role):
