@@ -21,6 +21,7 @@ from .budget import CostLineView, FundingLineView, ScenarioView
 from .directory import ReferentView, StructureView, TerritoryView
 from .exports import ExportsView
 from .imports import ImportView
+from .input_guard import init_input_guard
 from .privacy import PrivacyPageView
 from .training import AttendanceView, TrainingView
 from .security import csp_nonce, init_security
@@ -84,6 +85,7 @@ def error_page(error):
 
 def init_admin(app):
     use_our_wording()
+    init_input_guard(app)
     for error in (*ERROR_PAGES, OverflowError, DataError):
         app.register_error_handler(error, error_page)
     app.register_blueprint(theme.blueprint)
