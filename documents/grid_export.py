@@ -25,7 +25,8 @@ from .spreadsheets import (
 )
 
 # Never leaves the building, whatever a grid lists.
-NEVER_EXPORTED = {"password_hash"}
+# Secrets, and the record version (bookkeeping of the edit forms, not data).
+NEVER_EXPORTED = {"password_hash", "session_token", "version"}
 
 ExportColumn = namedtuple("ExportColumn", "name header kind value")
 ExportColumn.__doc__ = "A grid column: its name, French header, cell kind and row → value getter."

@@ -249,6 +249,7 @@ class LoginFailure(BaseModel):
 
     class Meta:
         table_name = "login_failure"
+        audited = False  # the "login_failed" audit row already says it
 
 
 class LoginThrottle:
