@@ -10,6 +10,7 @@ search for "a\\0b" would find "ab"), and a refusal says what happened. The text 
 an uploaded CSV file is checked by its reader (documents/importing/reading.py).
 """
 from flask import render_template, request
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 NUL = "\x00"
@@ -26,7 +27,7 @@ def _sent_texts():
     try:
         form, files = request.form, request.files
     except RequestEntityTooLarge:  # the view answers it (its own French page)
-        form, files = {}, {}
+        form = files = MultiDict()
     for values in (request.args, form):
         for key, value in values.items(multi=True):
             yield key

@@ -12,7 +12,7 @@ from playhouse.db_url import connect
 
 from .fields import SlugListField
 from .formatting import ascii_fold, format_number
-from .validation import INTEGER_MAX, ValidationError
+from .validation import INTEGER_MAX, ValidationError, free_text_error, one_line_text_error
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/maillage.db"
 
@@ -133,6 +133,10 @@ def column_limit_error(field, value):
             return f"Valeur trop grande (moins de {format_number(limit, 0)} attendu)."
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INTEGER_MAX:
         return f"Nombre trop grand ({format_number(INTEGER_MAX, 0)} au plus)."
+    if isinstance(value, str) and isinstance(field, CharField):
+        return one_line_text_error(value)
+    if isinstance(value, str) and isinstance(field, TextField):
+        return free_text_error(value)
     return None
 
 
@@ -222,7 +226,8 @@ class BaseModel(Model):
                 setattr(self, field.name, default)
 
     def _check_column_limits(self):
-        """What the database would refuse or truncate gets a French message instead."""
+        """What the database would refuse or truncate, and text no field may hold
+        (controls in a one-line field, an oversized note), get a French message."""
         errors = {}
         for field in type(self)._meta.sorted_fields:
             message = column_limit_error(field, self.__data__.get(field.name))

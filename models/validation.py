@@ -1,6 +1,7 @@
 """Checks shared by the panel, the CLI and the importer. Messages are French."""
 import datetime
 import re
+import unicodedata
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -9,7 +10,7 @@ import phonenumbers
 from stdnum.fr import siret as stdnum_siret
 from stdnum.exceptions import ValidationError as StdnumError
 
-from .formatting import NARROW_NBSP
+from .formatting import NARROW_NBSP, format_number
 
 
 class ValidationError(Exception):
@@ -64,6 +65,61 @@ OVERSEAS_PREFIXES = {
 }
 
 
+# Text typed into a one-line field (a name, an address): no control character (C0
+# with tab and line breaks, DEL, C1), and no bidirectional override or isolate,
+# which can show a text in another order than it is stored ("Trojan Source").
+LINE_BREAKS = "\n\r\x0b\x0c\x85\u2028\u2029"
+CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+BIDI_CONTROL_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Free text (notes, descriptions): tabs and line breaks are fine, other C0 controls
+# are not (PostgreSQL refuses NUL, the XLSX exports the others); and a size limit.
+FREE_TEXT_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+FREE_TEXT_MAX_LENGTH = 20_000
+# Characters that show nothing although they are not spaces (Hangul fillers, braille blank…).
+BLANK_CHARACTERS = set("\u115f\u1160\u3164\uffa0\u2800\u180e")
+
+
+def _shows_something(character):
+    if character.isspace() or character in BLANK_CHARACTERS:
+        return False
+    return unicodedata.category(character) not in ("Cf", "Cc", "Zs", "Zl", "Zp")
+
+
+def _code_point(character):
+    return f"U+{ord(character):04X}"
+
+
+def one_line_text_error(value):
+    """A French message when `value` cannot be one line of text, else None."""
+    if not value:
+        return None
+    if any(character in LINE_BREAKS or character == "\t" for character in value):
+        return "Une seule ligne attendue\u00a0: retirez le saut de ligne ou la tabulation."
+    control = CONTROL_RE.search(value)
+    if control:
+        return f"Caractère de contrôle interdit ({_code_point(control.group())})."
+    bidi = BIDI_CONTROL_RE.search(value)
+    if bidi:
+        return (f"Caractère d'inversion du sens d'écriture interdit ({_code_point(bidi.group())})\u00a0: "
+                "il peut afficher le texte dans un autre ordre que celui enregistré.")
+    if not any(_shows_something(character) for character in value):
+        return "Ce champ ne contient aucun caractère visible."
+    return None
+
+
+def free_text_error(value):
+    """A French message when `value` cannot be a free text (notes), else None."""
+    if not value:
+        return None
+    if len(value) > FREE_TEXT_MAX_LENGTH:
+        return (f"{format_number(FREE_TEXT_MAX_LENGTH, 0)} caractères au plus "
+                f"({format_number(len(value), 0)} saisis).")
+    control = FREE_TEXT_CONTROL_RE.search(value)
+    if control:
+        return f"Caractère de contrôle interdit ({_code_point(control.group())})."
+    return None
+
+
 # OpenStreetMap opening_hours, as data·inclusion asks for horaires_accueil:
 # checked by opening-hours-py, the parser OSM tools use, after our own tidying.
 OPENING_HOURS_EXAMPLE = "Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00; PH off"
@@ -90,15 +146,21 @@ def clean_opening_hours(value):
     return text
 
 
+NO_SIREN = "000000000"
+
+
 def clean_siret(value):
     """Return the 14-digit SIRET or raise ValueError with a French message."""
     compact = stdnum_siret.compact(value or "")
     try:
-        return stdnum_siret.validate(compact)
+        siret = stdnum_siret.validate(compact)
     except StdnumError:
         if not compact.isdigit() or len(compact) != 14:
             raise ValueError("Le SIRET doit comporter 14 chiffres.")
         raise ValueError("Ce SIRET n'est pas valide (clé de contrôle incorrecte).")
+    if siret.startswith(NO_SIREN):  # the key of 000 000 000 is right: stdnum accepts it
+        raise ValueError("Ce SIRET n'est pas valide\u00a0: aucune entreprise n'a le SIREN 000 000 000.")
+    return siret
 
 
 def clean_email(value):
