@@ -212,6 +212,8 @@ class MaillageModelView(AccessRules, ModelView):
     column_export_computed = {}
 
     def __init__(self, model, *args, **kwargs):
+        # The version is bookkeeping for the forms (VersionTokenField): not shown, not exported.
+        self.column_details_exclude_list = [*(self.column_details_exclude_list or ()), "version"]
         formatters, labels = {}, {}
         for field in model._meta.sorted_fields:
             labels[field.name] = "N°" if field is model._meta.primary_key else field.verbose_name
