@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from models import ALL_MODELS
 from models.audit import AuditEntry
+from models.formatting import format_datetime, paris_time
 
 from .access import ADMIN
 from .base import MaillageModelView
@@ -52,6 +53,20 @@ class DayPeriodFilter(FrenchPeriod, BasePeeweeFilter):
         return "entre"
 
 
+def _local_time_formatter(view, context, entry, name):
+    return format_datetime(entry.created_at, utc=True)
+
+
+def model_label(name):
+    """'FundingLine' → 'Ligne de financement': the kind of record in the users' words."""
+    verbose_name = getattr(getattr(MODELS_BY_NAME.get(name), "_meta", None), "verbose_name", None)
+    return verbose_name.capitalize() if verbose_name else name
+
+
+def _model_formatter(view, context, entry, name):
+    return model_label(entry.model)
+
+
 def _changes_formatter(view, context, entry, name):
     lines = describe_changes(MODELS_BY_NAME.get(entry.model), entry)
     if entry.action == "update":
@@ -78,11 +93,16 @@ class AuditEntryView(MaillageModelView):
                            "detail")
     column_searchable_list = ("actor", "label", "detail", "model")
     column_default_sort = ("created_at", True)
-    column_formatters_detail = {"changes": _changes_formatter}
-    column_export_computed = {"changes": ("text", changes_text)}
+    column_formatters = {"created_at": _local_time_formatter, "model": _model_formatter}
+    column_formatters_detail = {**column_formatters, "changes": _changes_formatter}
+    column_labels = {"created_at": "Date et heure (heure de Paris)"}
+    column_export_computed = {"changes": ("text", changes_text),
+                              "created_at": ("datetime", lambda entry: paris_time(entry.created_at))}
     column_filters = (
         choice_filter(AuditEntry.action),
-        "model", "actor", "record_id",
+        choice_filter(AuditEntry.model, sorted(((name, model_label(name)) for name in MODELS_BY_NAME),
+                                               key=lambda choice: choice[1])),
+        "actor", "record_id",
         DayFilter(AuditEntry.created_at, "Date (UTC)"),
         DayPeriodFilter(AuditEntry.created_at, "Date (UTC)"),
     )

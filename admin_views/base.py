@@ -20,7 +20,7 @@ from models.db import ConflictError, VersionedModel, label_columns, reading_orde
 from models.validation import parse_record_id
 from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
 from models.formatting import (
-    format_date, format_euros, format_number, format_percent, format_phone,
+    format_date, format_datetime, format_euros, format_number, format_percent, format_phone,
 )
 
 from .access import AccessRules, user_can_edit
@@ -35,7 +35,7 @@ def _date_formatter(view, value, name):
 
 
 def _datetime_formatter(view, value, name):
-    return value.strftime("%d/%m/%Y %H:%M")
+    return format_datetime(value)
 
 
 def _bool_formatter(view, value, name):
@@ -44,12 +44,13 @@ def _bool_formatter(view, value, name):
 
 SESSION_EXPIRED = "La session a expiré : rechargez la page et recommencez. Rien n'a été modifié."
 
-TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
-TYPE_FORMATTERS.update({
-    datetime.date: _date_formatter,
+# Looked up in order with isinstance: a datetime is also a date, so it comes first.
+TYPE_FORMATTERS = {
     datetime.datetime: _datetime_formatter,
+    datetime.date: _date_formatter,
     bool: _bool_formatter,
-})
+    **typefmt.BASE_FORMATTERS,
+}
 
 
 def _value_formatter(function):
@@ -146,6 +147,7 @@ class VersionedInlineList(InlineModelFormList):
             if row is None:
                 shown = self.model()
                 entry.populate_obj(shown, None)
+                setattr(shown, self.prop, parent_id)  # its label may name the parent (a presence)
                 changes.append((f"{name.capitalize()} « {shown} »", "supprimée", []))
                 continue
             token = getattr(entry.form, "version_token", None)

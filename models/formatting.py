@@ -4,7 +4,9 @@ Numbers, money, percentages and dates follow Babel's fr_FR locale: a narrow
 no-break space (U+202F) between thousands, a no-break space (U+00A0) before
 € and %."""
 import copy
+import datetime
 import unicodedata
+from zoneinfo import ZoneInfo
 from decimal import Decimal, ROUND_HALF_UP
 
 import babel.dates
@@ -15,6 +17,7 @@ from babel import Locale
 NARROW_NBSP = "\u202f"
 LOCALE = Locale.parse("fr_FR")
 DATE_PATTERN = "dd/MM/yyyy"
+PARIS = ZoneInfo("Europe/Paris")
 CENT = Decimal("0.01")
 # Dialled in France as 0 + 9 digits: metropolitan France and the overseas departments.
 FRENCH_PLAN_CODES = {33, 262, 590, 594, 596}
@@ -68,6 +71,20 @@ def format_percent(value, decimals=1):
 def format_date(value):
     """date(2026, 1, 5) → '05/01/2026'."""
     return babel.dates.format_date(value, DATE_PATTERN, locale=LOCALE) if value else ""
+
+
+def paris_time(utc_value):
+    """A naive UTC time (the audit's) as the naive time a clock in Paris showed."""
+    return utc_value.replace(tzinfo=datetime.timezone.utc).astimezone(PARIS).replace(tzinfo=None)
+
+
+def format_datetime(value, utc=False):
+    """'01/12/2026 à 9 h 30', in Paris time when `value` is a naive UTC time."""
+    if not value:
+        return ""
+    if utc:
+        value = paris_time(value)
+    return f"{format_date(value)} à {value.hour} h {value.minute:02d}"
 
 
 def _in_pairs(national):

@@ -3,12 +3,14 @@ import leaves a row; the « Historique » page; the admin-only, read-only grid."
 import datetime
 import io
 import json
+import re
 
 import openpyxl
 import pytest
 
 from commands import login_name
 from models import AuditEntry, CostLine, Structure, Territory, User, database
+from models.formatting import format_datetime
 from models.audit import MASKED, cli_actor
 from tests.helpers import (
     PASSWORD, QueryCounter, confirm_import, make_scenario, make_structure, make_territory,
@@ -260,14 +262,18 @@ def test_the_audit_grid_filters_and_exports_for_admins(as_role):
     page = admin.get("/admin/auditentry/?search=Bassin").get_data(as_text=True)
     assert "Bassin audité" in page and "Modification" in page
     update = only(action="update", model="Territory")
+    # The kind of record in French, the time as a clock in Paris showed it.
+    cells = re.sub(r"\s+", " ", page)
+    assert "> Territoire </td>" in cells and "> Territory </td>" not in cells
+    assert format_datetime(update.created_at, utc=True) in page
     details = admin.get(f"/admin/auditentry/details/?id={update.id}").get_data(as_text=True)
     assert "<strong>Notes</strong> : (vide) → Nouvelle note" in details
     today = datetime.datetime.utcnow().strftime("%d/%m/%Y")
-    for day_filter in (f"flt0_22={today}", f"flt0_23={today}+au+{today}"):
+    for day_filter in (f"flt0_16={today}", f"flt0_17={today}+au+{today}"):
         filtered = admin.get(f"/admin/auditentry/?{day_filter}").get_data(as_text=True)
         assert "Bassin audité" in filtered, day_filter
     yesterday = (datetime.datetime.utcnow() - datetime.timedelta(days=1)).strftime("%d/%m/%Y")
-    assert "Bassin audité" not in admin.get(f"/admin/auditentry/?flt0_22={yesterday}").get_data(as_text=True)
+    assert "Bassin audité" not in admin.get(f"/admin/auditentry/?flt0_16={yesterday}").get_data(as_text=True)
     exported = admin.get("/admin/auditentry/export/xlsx/?search=Bassin")
     assert exported.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(exported.data)).active
