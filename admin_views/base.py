@@ -46,10 +46,10 @@ SESSION_EXPIRED = "La session a expiré : rechargez la page et recommencez. Rien
 
 # Looked up in order with isinstance: a datetime is also a date, so it comes first.
 TYPE_FORMATTERS = {
+    **typefmt.BASE_FORMATTERS,
     datetime.datetime: _datetime_formatter,
     datetime.date: _date_formatter,
     bool: _bool_formatter,
-    **typefmt.BASE_FORMATTERS,
 }
 
 
