@@ -2,16 +2,50 @@
 
 Formulas are kept as `FormulaCell` (refused later, never evaluated); the CSV
 dialect is sniffed, with the count of ';' and ',' on the first line as fallback.
+
+An XLSX file is a zip: before openpyxl opens it, the sizes its members declare
+(zipfile checks them while reading: a member longer than declared fails its CRC)
+and the cell range its first sheet declares are held to limits, so a small file
+cannot unpack into gigabytes or ask for millions of cells. A CSV file is read as
+UTF-8, or as Windows-1252 when that reading is plausible for a French file
+(charset-normalizer's mess measure, and no letter a French file never holds):
+Shift-JIS or Mac Roman bytes are refused instead of read as garbled text.
 """
 import csv
 import io
+import posixpath
+import re
 import zipfile
+from xml.etree import ElementTree
 
 import openpyxl
+from charset_normalizer import from_bytes
+from charset_normalizer.md import mess_ratio
+
+from models.formatting import format_number
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 10_000
-CSV_ENCODINGS = ("utf-8-sig", "cp1252")
+# What an XLSX file may unpack to (every member together), and hold in the cells
+# its first sheet declares: a 1 MB file can hold a 1 GiB cell, a 4.8 MB one
+# 10 000 × 16 384 cells (openpyxl pads every row to the declared width).
+MAX_XLSX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_XLSX_CELLS = 200_000
+DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})?([0-9]+)?(?::([A-Z]{1,3})([0-9]+))?"')
+SHEET_HEAD_BYTES = 4096  # the <dimension> element comes first in a sheet
+# A Windows-1252 reading is plausible when charset-normalizer finds little mess in it
+# and it holds no letter a French file never holds (Mac Roman's é read as Ž, its â
+# as ‰; Shift-JIS's 東京 as “Œ‹ž): letters beyond ASCII are Latin-1's, Œ, œ or Ÿ,
+# and inside a word only a letter, an apostrophe ’ or a middle dot · goes.
+MAX_CP1252_MESS = 0.1
+CP1252_SAMPLE_CHARACTERS = 64 * 1024
+LATIN_LETTERS = "À-ÖØ-öø-ÿŒœŸ"
+IN_WORD = f"{LATIN_LETTERS}’·"
+WESTERN_SYMBOLS = "\u00a0-\u00bf×÷«»€–—…“”‘„•"
+IMPLAUSIBLE_CP1252_RE = re.compile(
+    f"[^\\x00-\\x7f{IN_WORD}{WESTERN_SYMBOLS}]"  # a letter or sign French never uses
+    f"|(?<=[A-Za-z{LATIN_LETTERS}])[^\\x00-\\x7f{IN_WORD}](?=[A-Za-z{LATIN_LETTERS}])"  # a sign inside a word
+)
 CSV_DELIMITERS = ";,\t"
 # Enough lines for csv.Sniffer to see the quoting, not the whole file.
 CSV_SNIFF_CHARACTERS = 64 * 1024
@@ -61,8 +95,61 @@ def read_table(filename, data):
     return [str(h).strip() if h is not None else "" for h in headers], body
 
 
+def _column_number(letters):
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _first_sheet_path(archive):
+    """The member of the workbook's first sheet (the one openpyxl reads)."""
+    namespaces = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                  "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                  "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+    sheet = ElementTree.fromstring(archive.read("xl/workbook.xml")).find("m:sheets/m:sheet", namespaces)
+    relation = sheet.get(f"{{{namespaces['r']}}}id")
+    for link in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels")):
+        if link.get("Id") == relation:
+            target = link.get("Target")
+            return target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+    raise KeyError(relation)
+
+
+def declared_cells(archive):
+    """The cell count the first sheet's <dimension ref="A1:XFD10000"> declares (0 if none)."""
+    with archive.open(_first_sheet_path(archive)) as sheet:
+        match = DIMENSION_RE.search(sheet.read(SHEET_HEAD_BYTES))
+    if not match or not match.group(3):
+        return 0
+    first_column, first_row, last_column, last_row = (g and g.decode() for g in match.groups())
+    columns = _column_number(last_column) - _column_number(first_column or "A") + 1
+    return columns * (int(last_row) - int(first_row or 1) + 1)
+
+
+def check_xlsx_limits(data):
+    """Refuse, before openpyxl reads it, a workbook that would unpack too big or
+    declare too many cells. The sizes are those the zip declares."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > MAX_XLSX_UNPACKED_BYTES:
+            raise ImportFileError(
+                f"Ce classeur occupe {unpacked // (1024 * 1024)} Mo une fois décompressé : la limite "
+                f"est de {MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)} Mo. Gardez seulement les "
+                "colonnes et les lignes à importer, ou enregistrez-le en CSV."
+            )
+        cells = declared_cells(archive)
+    if cells > MAX_XLSX_CELLS:
+        raise ImportFileError(
+            f"La première feuille du classeur s'étend sur {format_number(cells, 0)} cellules : la "
+            f"limite est de {format_number(MAX_XLSX_CELLS, 0)}. Supprimez les lignes et les colonnes "
+            "vides ou inutiles, puis réessayez."
+        )
+
+
 def _read_xlsx(data):
     try:
+        check_xlsx_limits(data)
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         try:
             return _xlsx_rows(workbook.worksheets[0])
@@ -76,8 +163,14 @@ def _read_xlsx(data):
 
 
 def _xlsx_rows(sheet):
-    rows = []
+    rows, cells_read = [], 0
     for line, cells in enumerate(sheet.iter_rows(), start=1):
+        cells_read += len(cells)
+        if cells_read > MAX_XLSX_CELLS:  # a sheet without a <dimension>, or one that lies
+            raise ImportFileError(
+                f"La première feuille du classeur compte plus de {format_number(MAX_XLSX_CELLS, 0)} "
+                "cellules. Supprimez les lignes et les colonnes vides ou inutiles, puis réessayez."
+            )
         rows.append((line, [
             FormulaCell(cell.value) if cell.data_type == "f" else cell.value for cell in cells
         ]))
@@ -86,14 +179,32 @@ def _xlsx_rows(sheet):
     return rows
 
 
+def plausible_cp1252(text):
+    """Whether `text` (bytes read as Windows-1252) reads as a French file would."""
+    if IMPLAUSIBLE_CP1252_RE.search(text):
+        return False
+    accented = "\n".join(line for line in text.splitlines() if not line.isascii())
+    return mess_ratio(accented[:CP1252_SAMPLE_CHARACTERS], MAX_CP1252_MESS) < MAX_CP1252_MESS
+
+
 def _decode(data):
-    for encoding in CSV_ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    """The text of a CSV file: UTF-8, else plausible Windows-1252, else refused."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and plausible_cp1252(text):
+        return text
+    guess = from_bytes(data[:CSV_SNIFF_CHARACTERS]).best()
+    detected = f" (il semble encodé en {guess.encoding})" if guess else ""
     raise ImportFileError(
-        "Encodage du fichier non reconnu : enregistrez-le en CSV UTF-8 ou au format .xlsx."
+        f"Encodage du fichier non reconnu{detected}\u00a0: seuls l'UTF-8 et le Windows-1252 "
+        "sont lus. Enregistrez-le en « CSV UTF-8 » (Excel : Fichier > Enregistrer sous) ou au "
+        "format .xlsx, puis réessayez."
     )
 
 
@@ -115,6 +226,11 @@ def csv_dialect(text):
 
 def _read_csv(data):
     text = _decode(data)
+    if "\x00" in text:
+        raise ImportFileError(
+            "Caractère interdit (NUL) dans le fichier : rien n'a été enregistré. Enregistrez-le "
+            "à nouveau en CSV UTF-8 ou au format .xlsx."
+        )
     try:
         reader = csv.reader(io.StringIO(text, newline=""), csv_dialect(text))
         return [
