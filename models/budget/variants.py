@@ -8,12 +8,18 @@ from .comparison import COMPARISON_ROWS, ComparisonRow
 from .figures import ScenarioTotals, lines_of
 from .models import COST_CATEGORIES, OPERATORS, CostLine, FundingLine, Scenario
 
-def unique_scenario_name(name):
-    """`name`, or `name (2)`, `name (3)`… : the first not taken."""
-    candidate, number = name, 1
+def _fitting_name(stem, suffix):
+    """`stem` + `suffix`, the stem shortened (with "…") so the whole fits the name column."""
+    room = Scenario.name.max_length - len(suffix)
+    return (stem if len(stem) <= room else stem[:room - 1].rstrip() + "…") + suffix
+
+
+def unique_scenario_name(name, suffix=""):
+    """`name` + `suffix`, or `… (2)`, `… (3)`… : the first not taken, shortened to fit."""
+    candidate, number = _fitting_name(name, suffix), 1
     while Scenario.select().where(Scenario.name == candidate).exists():
         number += 1
-        candidate = f"{name} ({number})"
+        candidate = _fitting_name(name, f"{suffix} ({number})")
     return candidate
 
 
@@ -45,7 +51,7 @@ def _save_copy(copy, cost_lines, funding_lines):
 
 def duplicate_scenario(scenario):
     """A draft copy with every line, named "… (copie)"; the original is untouched."""
-    name = unique_scenario_name(f"{scenario.name} (copie)")
+    name = unique_scenario_name(scenario.name, " (copie)")
     return _save_copy(*_unsaved_copy(scenario, name, *lines_of(scenario)))
 
 
