@@ -43,6 +43,8 @@ def _bool_formatter(view, value, name):
 
 
 SESSION_EXPIRED = "La session a expiré : rechargez la page et recommencez. Rien n'a été modifié."
+READ_ONLY = ("Votre rôle permet de consulter ces fiches, pas de les créer ni de les modifier\u00a0: "
+             "demandez à un·e éditeur·rice. Rien n'a été modifié.")
 
 # Looked up in order with isinstance: a datetime is also a date, so it comes first.
 TYPE_FORMATTERS = {
@@ -361,9 +363,18 @@ class MaillageModelView(AccessRules, ModelView):
     def export(self, export_type):
         return export_grid(self, export_type)
 
+    # --- a form one may not use: said in French (Flask-Admin only redirects) ---
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        if not self.can_create:
+            flash(READ_ONLY, "error")
+        return super().create_view()
+
     # --- a save from a stale form (models.db.ConflictError) ---------------
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
+        if not self.can_edit:
+            flash(READ_ONLY, "error")
         record_id = get_mdict_item_or_list(request.args, "id")
         if request.method == "POST" and self.can_edit and record_id is not None:
             record = self.get_one(record_id)
