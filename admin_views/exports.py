@@ -6,8 +6,8 @@ import logging
 import tempfile
 
 from flask import (
-    Response, abort, flash, redirect, render_template, request, send_file, stream_with_context,
-    url_for,
+    Response, abort, current_app, flash, redirect, render_template, request, send_file,
+    stream_with_context, url_for,
 )
 from flask_admin import BaseView, expose
 from flask_admin.form import SecureForm
@@ -18,7 +18,10 @@ from wtforms.validators import Optional
 
 from models import Scenario, Territory, ValidationError
 from documents.committee_pack import generate_pack
-from models.committee import CommitteePack, archived_packs, resolve_filters
+from models.committee import (
+    CommitteePack, apply_pack_retention, archived_packs, delete_packs, pack_rate_refusal,
+    resolve_filters,
+)
 from models.db import in_label_order
 from documents.directory_export import data_inclusion_lines, short_directory, write_short_directory
 from documents.grid_export import export_filename, grid_columns, write_grid
@@ -26,7 +29,7 @@ from documents.spreadsheets import dated_filename
 from models.audit import record_event
 from models.validation import parse_record_id
 
-from .access import AccessRules
+from .access import ADMIN, AccessRules, user_may
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -115,12 +118,18 @@ class PackForm(SecureForm):
         return self
 
 
+class PurgeForm(SecureForm):
+    """The archive's delete button (admins): the packs ticked, as `pack` values."""
+
+
 class ExportsView(AccessRules, BaseView):
     """/admin/exports/: the committee pack and its archive, the short directory,
-    the data·inclusion file. Every logged-in user, viewers included."""
+    the data·inclusion file. Every logged-in user, viewers included; admins may
+    delete archived packs. The archive is bounded (models/committee.py)."""
 
     def _page(self, form, status=200):
-        return self.render("exports.html", form=form, packs=archived_packs()), status
+        return self.render("exports.html", form=form, packs=archived_packs(),
+                           purge_form=PurgeForm() if user_may(ADMIN) else None), status
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
@@ -135,9 +144,34 @@ class ExportsView(AccessRules, BaseView):
         except ValidationError as error:
             flash(f"Aucun dossier généré. {error.describe()}", "error")
             return self._page(form, 400)
+        refusal = pack_rate_refusal(current_user.email, current_app.config["MAILLAGE_PACKS_PER_HOUR"])
+        if refusal:
+            flash(f"Aucun dossier généré. {refusal}", "error")
+            return self._page(form, 429)
         pack = generate_pack(filters, author=current_user.email)
         audit_log.info("Dossier du comité n° %d par %s : %s", pack.id, current_user.email, pack.filters)
+        expired = apply_pack_retention(current_app.config["MAILLAGE_PACK_RETENTION_DAYS"],
+                                       current_app.config["MAILLAGE_PACK_MAX_COUNT"])
+        if expired:
+            audit_log.info("Dossiers du comité supprimés (conservation) : %d", expired)
         return redirect(url_for(".download_pack", pack_id=pack.id))
+
+    @expose("/dossiers/supprimer/", methods=("POST",))
+    def purge_packs(self):
+        """Admins delete the archived packs they ticked."""
+        if not user_may(ADMIN):
+            abort(403)
+        if not PurgeForm(request.form).validate():
+            flash("Le formulaire a expiré : rechargez la page.", "error")
+            return redirect(url_for(".index"))
+        ids = [parse_record_id(value) for value in request.form.getlist("pack")]
+        if not ids:
+            flash("Cochez les dossiers à supprimer.", "error")
+            return redirect(url_for(".index"))
+        deleted = delete_packs(ids)
+        audit_log.info("Dossiers du comité supprimés par %s : %d", current_user.email, deleted)
+        flash(f"{deleted} dossier(s) du comité supprimé(s).", "success")
+        return redirect(url_for(".index"))
 
     @expose("/dossiers/<int:pack_id>/")
     def download_pack(self, pack_id):

@@ -9,6 +9,8 @@ from flask import g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from models.committee import PACK_MAX_COUNT, PACK_RETENTION_DAYS, PACKS_PER_HOUR
+
 
 def _flag(text):
     return text.strip().lower() in ("1", "true", "yes", "oui", "on")
@@ -22,6 +24,9 @@ SETTINGS = {
     "MAILLAGE_LOGIN_WINDOW_MINUTES": (int, 15),     # …within this window: logins wait (429)
     "MAILLAGE_HTTPS": (_flag, False),               # the cookie is always `Secure`
     "MAILLAGE_BEHIND_PROXY": (_flag, False),        # trust X-Forwarded-For/-Proto/-Host of one proxy
+    "MAILLAGE_PACK_RETENTION_DAYS": (int, PACK_RETENTION_DAYS),  # committee packs older are deleted…
+    "MAILLAGE_PACK_MAX_COUNT": (int, PACK_MAX_COUNT),  # …and those beyond the newest N, at each new pack
+    "MAILLAGE_PACKS_PER_HOUR": (int, PACKS_PER_HOUR),  # committee packs one person may generate per hour
 }
 
 # Static files keep their browser cache; everything else (pages, exports, downloads) is never stored.
