@@ -11,6 +11,23 @@ from models.users import create_or_reset_user
 from tests.helpers import PASSWORD, Browser
 
 ROLES = ("admin", "editor", "viewer")
+# The suite's own database: CI runs the suite once on each.
+SUITE_ON_POSTGRESQL = bool(os.environ.get("MAILLAGE_TEST_DATABASE_URL", "").startswith("postgres"))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_suite: about the suite's SQLite database (not collected on PostgreSQL)")
+    config.addinivalue_line("markers", "postgresql_suite: about the suite's PostgreSQL database (not collected on SQLite)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test about the other database than the suite's is left out, not skipped:
+    the run on that database (CI makes both) runs it."""
+    other = "sqlite_suite" if SUITE_ON_POSTGRESQL else "postgresql_suite"
+    left_out = [item for item in items if item.get_closest_marker(other)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
 
 
 @pytest.fixture(scope="session")

@@ -101,9 +101,8 @@ def assert_copy_holds(url, before, after):
     assert before <= len(names) // 2 <= after
 
 
+@pytest.mark.sqlite_suite
 def test_sqlite_backup_while_writing_is_checked_and_restores(app, seeded_while_writing, tmp_path):
-    if not app.config["DATABASE_URL"].startswith("sqlite"):
-        pytest.skip("the suite runs on PostgreSQL: see the pg_dump test")
     output = tmp_path / "sauvegarde.db"
     result, before, after = backup_under_writes(app, seeded_while_writing, output)
     source = app.config["DATABASE_URL"].removeprefix("sqlite:///")
@@ -126,17 +125,16 @@ def test_sqlite_backup_while_writing_is_checked_and_restores(app, seeded_while_w
     assert "existe déjà" in again.stderr and "Base utilisée : SQLite" in again.stderr
 
 
-def postgres_only(app):
-    if not app.config["DATABASE_URL"].startswith("postgres"):
-        pytest.skip("the suite runs on SQLite: see the SQLite backup test")
+def postgres_tools():
     if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
         if os.environ.get("CI"):
             pytest.fail("pg_dump and pg_restore are required under CI (postgresql-client)")
         pytest.skip("pg_dump or pg_restore missing")
 
 
+@pytest.mark.postgresql_suite
 def test_postgresql_backup_while_writing_restores_with_pg_restore(app, seeded_while_writing, tmp_path):
-    postgres_only(app)
+    postgres_tools()
     output = tmp_path / "sauvegarde.dump"
     result, before, after = backup_under_writes(app, seeded_while_writing, output)
     assert f"Copie écrite : {output} (" in result.stdout and "  structure" in result.stdout
@@ -150,8 +148,8 @@ def test_postgresql_backup_while_writing_restores_with_pg_restore(app, seeded_wh
         assert_copy_holds(url, before, after)
 
 
+@pytest.mark.postgresql_suite
 def test_postgresql_backup_without_pg_dump_prints_the_command(app, tmp_path):
-    postgres_only(app)
     output = tmp_path / "sauvegarde.dump"
     result = flask_command(app.config["DATABASE_URL"], "backup", str(output), path=str(tmp_path))  # no pg_dump there
     assert result.returncode == 1
