@@ -323,6 +323,11 @@ class MaillageModelView(AccessRules, ModelView):
             return query  # already joined by get_query()
         return super()._handle_join(query, field, joins)
 
+    def _get_default_order(self):
+        # A grid that declares no order lists its rows as created (by id): without any
+        # ORDER BY, PostgreSQL may repeat or skip rows from one page to the next.
+        return super()._get_default_order() or [(self.model._meta.primary_key.name, False)]
+
     def _get_column_by_idx(self, idx):
         # A crafted ?sort= on a column the grid does not sort keeps the default order.
         column = super()._get_column_by_idx(idx)
