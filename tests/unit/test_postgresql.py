@@ -9,28 +9,21 @@ from models import CostLine, Scenario, Structure, database, totals_for
 from models.db import open_database
 from models.schema import MIGRATIONS_DIRECTORY, migrate
 from seeds.loader import load_seeds
-
-POSTGRES_URL = os.environ.get(
-    "MAILLAGE_TEST_POSTGRES_URL", "postgresql://maillage:maillage@127.0.0.1:5432/maillage_pgcheck",
-)
-
+from tests.helpers import fresh_postgres_database
 
 @pytest.fixture
 def postgres():
-    import psycopg2
-
-    try:
-        psycopg2.connect(POSTGRES_URL.replace("postgresql://", "postgres://")).close()
-    except psycopg2.OperationalError as error:
+    """A new database beside MAILLAGE_TEST_POSTGRES_URL's (never that one emptied)."""
+    server = os.environ.get("MAILLAGE_TEST_POSTGRES_URL")
+    if not server:
         if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required under CI and unreachable: {error}")
-        pytest.skip(f"no PostgreSQL server at {POSTGRES_URL}")
+            pytest.fail("MAILLAGE_TEST_POSTGRES_URL is required under CI")
+        pytest.skip("MAILLAGE_TEST_POSTGRES_URL is not set")
     previous = database.obj
-    db = open_database(POSTGRES_URL)
-    with db.connection_context():
-        db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    yield db
-    db.close()
+    with fresh_postgres_database(server) as url:
+        db = open_database(url)
+        yield db
+        db.close()
     database.initialize(previous)
 
 
