@@ -95,9 +95,11 @@ def test_referent_export_money_bool_and_training_cost(as_role):
 
 def test_formula_injection_is_impossible(as_role):
     for index, payload in enumerate(PAYLOADS):
-        # a structure's name and description have a minimum length (data·inclusion)
-        make_structure(f"{payload} CCAS", commune=payload, adresse=payload,
-                       description=f"{payload} description", site_web=None, notes=f"note {index}")
+        # One-line fields now refuse tabs and line breaks (BaseModel): rows written before
+        # that rule may still hold them, so they are inserted as such, past full_clean().
+        with database.connection_context():
+            Structure.insert(nom=f"{payload} CCAS".strip(), typologie="CCAS", commune=payload, adresse=payload,
+                             description=f"{payload} description", notes=f"note {index}").execute()
     response = as_role("viewer").get("/admin/structure/export/xlsx/")
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
         for name in archive.namelist():
