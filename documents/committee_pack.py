@@ -20,7 +20,7 @@ from models.training import Attendance, Training, is_trained_expression
 
 from .directory_export import structures_by_territory, territory_name, territory_reading_order
 from .grid_export import export_stem
-from .scenario_workbook import COMPARISON_SHEET, ComparisonSheet, ScenarioSheet
+from .scenario_workbook import add_comparison_sheets
 from .spreadsheets import (
     Column, Formats, dated_filename, euro_total_row, open_workbook, set_properties,
     write_table, write_text,
@@ -190,20 +190,9 @@ def write_pack(target, filters, author):
     sheet = workbook.add_worksheet("Présences")
     write_table(sheet, ATTENDANCE_COLUMNS, _attendance_rows(filters.territory), formats)
     if filters.scenarios:
-        _add_scenario_comparison(workbook, formats, filters.scenarios, author)
+        add_comparison_sheets(workbook, formats, ScenarioComparison(filters.scenarios), author,
+                              datetime.date.today())
     workbook.close()
-
-
-def _add_scenario_comparison(workbook, formats, scenarios, author):
-    """The scenarios issue's comparison sheet, with one sheet per scenario."""
-    comparison = ScenarioComparison(scenarios)
-    exported_on = datetime.date.today()
-    first_sheet = workbook.add_worksheet(COMPARISON_SHEET)
-    sheets = [
-        ScenarioSheet(workbook, formats, totals, number, exported_on)
-        for number, totals in enumerate(comparison.totals, start=1)
-    ]
-    ComparisonSheet(workbook, first_sheet, formats, comparison, sheets, author, exported_on)
 
 
 def generate_pack(filters, author):

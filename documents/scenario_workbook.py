@@ -380,11 +380,17 @@ def write_comparison_workbook(target, comparison, author, exported_on=None):
         workbook, TITLE, author=author,
         comments="Scénarios : " + " ; ".join(s.name for s in comparison.scenarios),
     )
+    add_comparison_sheets(workbook, formats, comparison, author, exported_on)
+    workbook.close()
+    return target
+
+
+def add_comparison_sheets(workbook, formats, comparison, author, exported_on):
+    """The comparison sheet, then one sheet per scenario: the one builder of the
+    scenario workbook, the CLI's and the committee pack's."""
     first_sheet = workbook.add_worksheet(COMPARISON_SHEET)
     sheets = [
         ScenarioSheet(workbook, formats, totals, number, exported_on)
         for number, totals in enumerate(comparison.totals, start=1)
     ]
     ComparisonSheet(workbook, first_sheet, formats, comparison, sheets, author, exported_on)
-    workbook.close()
-    return target
