@@ -8,6 +8,7 @@ import uuid
 from contextlib import contextmanager
 from decimal import Decimal
 from html import unescape
+from html.parser import HTMLParser
 from urllib.parse import urlsplit, urlunsplit
 
 import openpyxl
@@ -182,3 +183,66 @@ def fresh_postgres_database(server_url):
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+# --- a page's form, as a browser would submit it (fuzzing, load script) ------
+class PostForms(HTMLParser):
+    """The page's POST forms, each as name → [values] a browser would submit (text
+    inputs, hidden fields, ticked boxes, selected options, text areas)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms = []
+        self._form, self._select, self._textarea = None, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and (attrs.get("method") or "").lower() == "post":
+            self._form = {"action": attrs.get("action") or "", "values": {}, "names": set()}
+            self.forms.append(self._form)
+        if self._form is None:
+            return
+        values, names, name = self._form["values"], self._form["names"], attrs.get("name")
+        if tag == "input" and name:
+            names.add(name)
+            kind = (attrs.get("type") or "text").lower()
+            if kind in ("submit", "button", "file"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            values.setdefault(name, []).append(attrs.get("value") or ("y" if kind == "checkbox" else ""))
+        elif tag == "select" and name:
+            names.add(name)
+            self._select = name
+        elif tag == "option" and self._select and "selected" in attrs:
+            values.setdefault(self._select, []).append(attrs.get("value", ""))
+        elif tag == "textarea" and name:
+            names.add(name)
+            self._textarea = name
+            values[name] = [""]
+
+    def handle_data(self, data):
+        if self._textarea:
+            self._form["values"][self._textarea][0] += data
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "form":
+            self._form = None
+
+
+class PageForm:
+    def __init__(self, values, names):
+        self.values, self.names = values, names
+
+
+def form_of(response):
+    """(A test client's response, or a page's HTML.) The page's main POST form: the one with the most fields (not the logout button)."""
+    parser = PostForms()
+    parser.feed(response if isinstance(response, str) else response.get_data(as_text=True))
+    forms = [f for f in parser.forms if "logout" not in f["action"]]
+    best = max(forms, key=lambda f: len(f["names"]), default={"values": {}, "names": set()})
+    return PageForm(best["values"], best["names"])
