@@ -122,8 +122,9 @@ def label_columns(model):
     return [getattr(model, name) for name in (model._meta.primary_key.name, *names)]
 
 
-def column_limit_error(field, value):
-    """A French message when `value` does not fit the column of `field`, else None."""
+def column_limit_error(field, value, typed_text=True):
+    """A French message when `value` does not fit the column of `field`, else None;
+    with `typed_text`, the rules of text people type (validation.py) too."""
     max_length = getattr(field, "max_length", None)
     if isinstance(value, str) and max_length and len(value) > max_length:
         return f"{max_length} caractères au plus ({len(value)} saisis)."
@@ -133,9 +134,9 @@ def column_limit_error(field, value):
             return f"Valeur trop grande (moins de {format_number(limit, 0)} attendu)."
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INTEGER_MAX:
         return f"Nombre trop grand ({format_number(INTEGER_MAX, 0)} au plus)."
-    if isinstance(value, str) and isinstance(field, CharField):
+    if typed_text and isinstance(value, str) and isinstance(field, CharField):
         return one_line_text_error(value)
-    if isinstance(value, str) and isinstance(field, TextField):
+    if typed_text and isinstance(value, str) and isinstance(field, TextField):
         return free_text_error(value)
     return None
 
@@ -189,7 +190,8 @@ class BaseModel(Model):
     Meta.label_fields names the fields `__str__` reads: a grid showing this
     record beside another's fetches only those (see `label_columns`).
     Every save and delete writes a row of the audit history (models/audit.py),
-    unless Meta.audited is False.
+    unless Meta.audited is False. Text fields follow the rules of text people type
+    (one line, no controls, bounded notes: `column_limit_error`) unless Meta.typed_text is False.
     """
 
     class Meta:
@@ -197,6 +199,7 @@ class BaseModel(Model):
         owned_backrefs = ()
         label_fields = ()
         audited = True
+        typed_text = True  # False: text fields record what a machine saw (a failed login's email)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -230,7 +233,7 @@ class BaseModel(Model):
         (controls in a one-line field, an oversized note), get a French message."""
         errors = {}
         for field in type(self)._meta.sorted_fields:
-            message = column_limit_error(field, self.__data__.get(field.name))
+            message = column_limit_error(field, self.__data__.get(field.name), self._meta.typed_text)
             if message:
                 errors[field.name] = message
         if errors:

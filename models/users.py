@@ -250,6 +250,7 @@ class LoginFailure(BaseModel):
     class Meta:
         table_name = "login_failure"
         audited = False  # the "login_failed" audit row already says it
+        typed_text = False  # the email as sent, whatever it holds: refusing it would skip the count
 
 
 class LoginThrottle:

@@ -57,3 +57,13 @@ def test_the_cli_import_refuses_them_too(app, tmp_path):
     assert "Caractère d'inversion du sens d'écriture interdit (U+202E)" in result.output
     assert result.exit_code != 0
     assert _names() == []
+
+
+def test_a_failed_login_with_any_text_as_email_is_counted_not_a_500(browser):
+    from models.users import LoginFailure
+
+    for email in ("adm\tin@test.fr", "admin@test.fr\u202e", "\u200b\u200b\u200b"):
+        response = browser.post("/login", {"email": email, "password": "mauvais mot de passe"})
+        assert response.status_code == 200
+    with database.connection_context():
+        assert LoginFailure.select().count() == 3
