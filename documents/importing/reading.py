@@ -134,8 +134,8 @@ def check_xlsx_limits(data):
         unpacked = sum(member.file_size for member in archive.infolist())
         if unpacked > MAX_XLSX_UNPACKED_BYTES:
             raise ImportFileError(
-                f"Ce classeur occupe {unpacked // (1024 * 1024)} Mo une fois décompressé : la limite "
-                f"est de {MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)} Mo. Gardez seulement les "
+                f"Ce classeur occupe {format_number(unpacked // (1024 * 1024), 0)} Mo une fois "
+                f"décompressé : la limite est de {MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)} Mo. Gardez seulement les "
                 "colonnes et les lignes à importer, ou enregistrez-le en CSV."
             )
         cells = declared_cells(archive)
