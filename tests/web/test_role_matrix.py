@@ -84,7 +84,8 @@ def snapshot():
     with database.connection_context():
         return {
             model.__name__: sorted(
-                tuple(sorted((k, str(v)) for k, v in row.items() if k not in ("last_login",)))
+                tuple(sorted((k, bytes(v) if isinstance(v, memoryview) else str(v))  # a PostgreSQL blob
+                             for k, v in row.items() if k not in ("last_login",)))
                 for row in model.select().dicts()
             )
             for model in ALL_MODELS if model not in UNWATCHED
