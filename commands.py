@@ -5,13 +5,14 @@ import os
 from pathlib import Path
 
 import click
+from flask import current_app
 
 from documents.committee_pack import generate_pack
 from documents.importing import SPECS, ImportFileError, apply_import, plan_import
 from documents.scenario_workbook import write_comparison_workbook
 from models import database
 from models.budget import compare
-from models.committee import resolve_filters
+from models.committee import apply_pack_retention, resolve_filters
 from models.audit import acting_as, cli_actor, record_event, record_import
 from models.backup import BackupError, backup
 from models.privacy import (
@@ -117,6 +118,12 @@ def register_commands(app):
             raise CommandError(f"Aucun dossier généré. {error.describe()}")
         output.write_bytes(bytes(pack.content))
         click.echo(f"Dossier écrit : {output} (archivé n° {pack.id}, SHA-256 {pack.sha256}).")
+        # The archive's bounds hold for the command as for the page (no hourly rate:
+        # whoever runs commands runs the server).
+        expired = apply_pack_retention(current_app.config["MAILLAGE_PACK_RETENTION_DAYS"],
+                                       current_app.config["MAILLAGE_PACK_MAX_COUNT"])
+        if expired:
+            click.echo(f"Dossiers plus anciens que la durée de conservation supprimés : {expired}.")
 
     @command("export-scenarios")
     @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))

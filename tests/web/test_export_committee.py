@@ -128,3 +128,19 @@ def test_data_inclusion_export_follows_the_v1_schema(as_role):
     test = next(r for r in records if r.nom == "CIDFF test")
     assert test.siret == "73282932000074" and str(test.site_web) == "https://cidff.fr/"
     assert all(r.source == "maillage" for r in records)
+
+
+def test_the_command_keeps_the_archive_within_its_retention(app, tmp_path):
+    _seeded_with_training()
+    with database.connection_context():
+        old = CommitteePack.create(
+            author="ancien", filters="Territoire : tous", filename="dossier-comite-ancien.xlsx",
+            sha256="0" * 64, size=1, content=b"x",
+            created_at=datetime.datetime.now() - datetime.timedelta(days=app.config["MAILLAGE_PACK_RETENTION_DAYS"] + 1),
+        )
+    result = app.test_cli_runner().invoke(args=["export-committee", str(tmp_path / "comite.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "durée de conservation supprimés : 1" in result.output
+    with database.connection_context():
+        assert CommitteePack.get_or_none(CommitteePack.id == old.id) is None
+        assert CommitteePack.select().count() == 1
