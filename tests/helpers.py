@@ -2,6 +2,7 @@
 logged-in test client, the page-message reader and the seeded scenarios' names.
 Tests import these from here only, never from each other or from conftest."""
 import io
+import os
 import logging
 import re
 import uuid
@@ -166,6 +167,19 @@ def save_and_wait(chrome):
 
 
 # --- PostgreSQL databases of their own (start-up and backup tests) -----------
+def postgres_server_url():
+    """MAILLAGE_TEST_POSTGRES_URL, the server where tests make their own databases:
+    required under CI, else the test is skipped."""
+    import pytest
+
+    url = os.environ.get("MAILLAGE_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("MAILLAGE_TEST_POSTGRES_URL is required under CI")
+        pytest.skip("MAILLAGE_TEST_POSTGRES_URL is not set")
+    return url
+
+
 @contextmanager
 def fresh_postgres_database(server_url):
     """A new, empty PostgreSQL database on the server of `server_url` (an URL whose

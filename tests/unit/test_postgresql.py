@@ -1,5 +1,4 @@
 """The same model on a real PostgreSQL server. Under CI it must be there."""
-import os
 
 from decimal import Decimal
 
@@ -9,18 +8,13 @@ from models import CostLine, Scenario, Structure, database, totals_for
 from models.db import open_database
 from models.schema import MIGRATIONS_DIRECTORY, migrate
 from seeds.loader import load_seeds
-from tests.helpers import fresh_postgres_database
+from tests.helpers import fresh_postgres_database, postgres_server_url
 
 @pytest.fixture
 def postgres():
     """A new database beside MAILLAGE_TEST_POSTGRES_URL's (never that one emptied)."""
-    server = os.environ.get("MAILLAGE_TEST_POSTGRES_URL")
-    if not server:
-        if os.environ.get("CI"):
-            pytest.fail("MAILLAGE_TEST_POSTGRES_URL is required under CI")
-        pytest.skip("MAILLAGE_TEST_POSTGRES_URL is not set")
     previous = database.obj
-    with fresh_postgres_database(server) as url:
+    with fresh_postgres_database(postgres_server_url()) as url:
         db = open_database(url)
         yield db
         db.close()

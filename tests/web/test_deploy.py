@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import pytest
 from playhouse.db_url import connect
 
-from tests.helpers import fresh_postgres_database
+from tests.helpers import fresh_postgres_database, postgres_server_url
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 4
@@ -132,12 +132,7 @@ def test_four_workers_boot_on_an_empty_sqlite_database_then_restart_with_a_new_a
 @pytest.fixture
 def fresh_postgres_url():
     """A new, empty PostgreSQL database beside MAILLAGE_TEST_POSTGRES_URL's, dropped after."""
-    spare = os.environ.get("MAILLAGE_TEST_POSTGRES_URL")
-    if not spare:
-        if os.environ.get("CI"):
-            pytest.fail("MAILLAGE_TEST_POSTGRES_URL is required under CI")
-        pytest.skip("MAILLAGE_TEST_POSTGRES_URL is not set")
-    with fresh_postgres_database(spare) as url:
+    with fresh_postgres_database(postgres_server_url()) as url:
         yield url
 
 
