@@ -91,6 +91,12 @@ class Territory(VersionedModel):
     kind = CharField(verbose_name="Type", choices=TERRITORY_KINDS, default="bassin_de_vie")
     departement = CharField(verbose_name="Département", max_length=3, null=True)
     area_type = CharField(verbose_name="Urbain / rural", choices=AREA_TYPES, null=True)
+    parent = ForeignKeyField(
+        "self", verbose_name="Territoire parent", null=True, backref="children",
+        on_delete="SET NULL",
+        help_text="Le territoire qui le contient (un réseau dans son département, "
+                  "un bassin de vie dans son réseau…).",
+    )
     resource_person = DeferredForeignKey(
         "Referent", verbose_name="Personne ressource", null=True, on_delete="SET NULL",
         backref="relayed_territories",
@@ -115,7 +121,54 @@ class Territory(VersionedModel):
             v.choice("area_type", self.area_type, AREA_TYPES, "Valeur inconnue.")
         if self.departement:
             self.departement = v.check("departement", clean_departement, self.departement)
+        if self.parent_id is not None and self.id is not None and self.parent_id in subtree_ids(self.id):
+            v.add("parent", "Un territoire ne peut pas être contenu dans lui-même "
+                            "ni dans l'un de ses sous-territoires.")
         v.raise_if_any()
+
+    def ancestors(self):
+        """The territories that contain this one, nearest first (one query)."""
+        parents = dict(Territory.select(Territory.id, Territory.parent).tuples())
+        found, current = [], parents.get(self.id)
+        while current is not None and current not in found and current != self.id:
+            found.append(current)
+            current = parents.get(current)
+        records = {t.id: t for t in Territory.select().where(Territory.id << found)} if found else {}
+        return [records[territory_id] for territory_id in found]
+
+
+# --- "in this territory" means in it or in one of its sub-territories --------
+# Python and SQL forms side by side; tests/unit/test_territory_nesting.py checks they agree.
+def subtree_ids(territory):
+    """The ids of `territory` (a record or an id) and of every territory inside it,
+    at any depth (one query). A cycle left by hand in the table cannot loop."""
+    root = getattr(territory, "id", territory)
+    children = {}
+    for territory_id, parent_id in Territory.select(Territory.id, Territory.parent).tuples():
+        children.setdefault(parent_id, []).append(territory_id)
+    found, pending = set(), [root]
+    while pending:
+        current = pending.pop()
+        if current not in found:
+            found.add(current)
+            pending.extend(children.get(current, ()))
+    return found
+
+
+def subtree_query(territory):
+    """SQL twin of subtree_ids: a subquery of those ids (WITH RECURSIVE)."""
+    root = getattr(territory, "id", territory)
+    base = Territory.select(Territory.id).where(Territory.id == root)
+    tree = base.cte("territory_subtree", recursive=True, columns=("id",))
+    child = Territory.alias()
+    # UNION (not UNION ALL) stops at a row already found: a cycle ends.
+    tree = tree.union(child.select(child.id).join(tree, on=(child.parent == tree.c.id)))
+    return tree.select_from(tree.c.id)
+
+
+def within_territory(field, territory):
+    """SQL condition: `field` (a territory foreign key) is `territory` or inside it."""
+    return field.in_(subtree_query(territory))
 
 
 class Structure(VersionedModel):

@@ -5,7 +5,7 @@ from models import database
 
 ALLOWED_SCHEMA = {
     "schema_migration": {"id", "name", "applied"},
-    "territory": {"id", "name", "kind", "departement", "area_type", "notes", "resource_person_id",
+    "territory": {"id", "name", "kind", "departement", "area_type", "notes", "resource_person_id", "parent_id",
                   "version"},
     "structure": {"id", "nom", "typologie", "siret", "adresse", "complement_adresse", "code_postal",
                   "code_insee", "commune", "telephone", "courriel", "site_web", "horaires_accueil",
