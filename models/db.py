@@ -54,12 +54,13 @@ SQLITE_TEXT_COLLATION = "maillage_text"
 POSTGRESQL_TEXT_COLLATIONS = ("fr-x-icu", "und-x-icu")
 
 
-def _text_order_key(text):
+def text_order_key(text):
+    """The key sorting texts in French reading order in Python (the collation's)."""
     return ascii_fold(text).casefold(), text
 
 
 def _compare_text(left, right):
-    left, right = _text_order_key(left), _text_order_key(right)
+    left, right = text_order_key(left), text_order_key(right)
     return (left > right) - (left < right)
 
 

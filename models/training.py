@@ -1,9 +1,10 @@
 """Trainings given to référent·e·s, counted in half-days, and who attended."""
+import os
 from decimal import Decimal
 
 from peewee import (
     BooleanField, CharField, DateField, ForeignKeyField, IntegerField, SmallIntegerField,
-    TextField,
+    TextField, fn,
 )
 
 from .db import VersionedModel
@@ -97,9 +98,24 @@ class Attendance(VersionedModel):
 
 
 # --- "is this référent·e trained?", in Python for a record and in SQL for lists
+# Trained: present at trainings adding up to this many half-days (1: one session).
+TRAINED_MIN_HALF_DAYS_SETTING = "MAILLAGE_TRAINED_MIN_HALF_DAYS"
+
+
+def trained_min_half_days():
+    """The threshold set by MAILLAGE_TRAINED_MIN_HALF_DAYS (default 1: one session)."""
+    value = os.environ.get(TRAINED_MIN_HALF_DAYS_SETTING, "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
 def trained_referent_ids():
-    """Subquery: the referents who were present at one training at least."""
-    return Attendance.select(Attendance.referent).where(Attendance.present == True)  # noqa: E712
+    """Subquery: the referents present at enough half-days of training."""
+    present = Attendance.select(Attendance.referent).where(Attendance.present == True)  # noqa: E712
+    threshold = trained_min_half_days()
+    if threshold == 1:
+        return present  # every training counts at least one half-day
+    return (present.join(Training).group_by(Attendance.referent)
+            .having(fn.SUM(Training.half_days) >= threshold))
 
 
 def is_trained_expression():
