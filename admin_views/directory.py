@@ -1,13 +1,18 @@
 """Grids of the partner directory: territories, structures, référent·e·s."""
 from markupsafe import Markup
+from peewee import SQL
 
 from models import Referent, Structure, Territory
 from models.directory import REVIEW_AFTER_DAYS, needs_review_condition
+from models.network import (
+    active_referent_count_expression, inactive_with_active_referents_expression,
+    resource_person_expression, untrained_referent_expression, without_referent_expression,
+)
 from models.training import is_trained_expression
 from models.formatting import format_date
 
 from .base import MaillageModelView, badge
-from .filters import ExpressionFilter, choice_filter, related_filter
+from .filters import ExpressionFilter, TerritoryFilter, choice_filter, related_filter
 from .privacy import ReferentPrivacy
 
 
@@ -19,20 +24,26 @@ def _date_maj_formatter(view, context, model, name):
 
 
 class TerritoryView(MaillageModelView):
-    column_list = ("name", "kind", "departement", "area_type", "resource_person")
+    column_list = ("name", "kind", "parent", "departement", "area_type", "resource_person")
     column_searchable_list = ("name", "notes")
     column_filters = (
-        choice_filter(Territory.kind), choice_filter(Territory.area_type), "departement",
+        choice_filter(Territory.kind), TerritoryFilter(Territory.id),
+        choice_filter(Territory.area_type), "departement",
     )
     column_default_sort = "name"
-    list_joins = ("resource_person",)
-    form_columns = ("name", "kind", "departement", "area_type", "resource_person", "notes")
+    list_joins = ("parent", "resource_person")
+    form_columns = ("name", "kind", "parent", "departement", "area_type", "resource_person", "notes")
 
 
 class StructureView(MaillageModelView):
     column_list = (
         "nom", "typologie", "commune", "territory", "telephone", "accueille_du_public",
-        "actif", "date_maj",
+        "active_referents", "actif", "date_maj",
+    )
+    column_labels = {"active_referents": "Référent·e·s actif·ve·s"}
+    column_sortable_list = (
+        "nom", "typologie", "commune", "territory", "telephone", "accueille_du_public",
+        ("active_referents", SQL("active_referents")), "actif", "date_maj",
     )
     column_details_list = (
         "nom", "typologie", "siret", "adresse", "complement_adresse", "code_postal",
@@ -43,18 +54,34 @@ class StructureView(MaillageModelView):
     column_searchable_list = ("nom", "commune", "siret", "courriel", "code_postal")
     column_filters = (
         choice_filter(Structure.typologie),
-        related_filter(Structure.territory),
+        TerritoryFilter(Structure.territory),
         "commune",
         "actif",
         "accueille_du_public",
         ExpressionFilter(
+            "Sans référent·e (active, accueille du public, aucun·e référent·e actif·ve)",
+            without_referent_expression, Structure.id,
+        ),
+        ExpressionFilter(
             f"À vérifier (mise à jour il y a plus de {REVIEW_AFTER_DAYS} jours)",
             lambda: needs_review_condition(Structure.date_maj), Structure.date_maj,
+        ),
+        ExpressionFilter(
+            "Inactive avec des référent·e·s actif·ve·s",
+            inactive_with_active_referents_expression, Structure.actif,
+        ),
+        ExpressionFilter(
+            "Avec un·e référent·e non formé·e", untrained_referent_expression, Structure.nom,
         ),
     )
     column_default_sort = "nom"
     list_joins = ("territory", "parent")
     column_formatters = {"date_maj": _date_maj_formatter}
+    column_export_computed = {"active_referents": ("integer", lambda row: row.active_referents)}
+
+    def get_query(self):
+        return super().get_query().select_extend(
+            active_referent_count_expression().alias("active_referents"))
     form_columns = (
         "nom", "typologie", "siret", "adresse", "complement_adresse", "code_postal",
         "code_insee", "commune", "telephone", "courriel", "site_web", "horaires_accueil",
@@ -74,12 +101,18 @@ class ReferentView(ReferentPrivacy, MaillageModelView):
         "trained", "actif", "date_maj",
     )
     column_labels = {"trained": "Formation"}
+    column_sortable_list = (
+        "nom", "prenom", "fonction", "structure", "role", "courriel", "telephone",
+        ("trained", SQL("trained")), "actif", "date_maj",
+    )
     column_searchable_list = ("nom", "prenom", "fonction", "courriel")
     column_filters = (
         choice_filter(Referent.role),
         related_filter(Referent.structure),
-        related_filter(Structure.territory),  # the structure's, joined by the grid
+        TerritoryFilter(Structure.territory),  # the structure's, joined by the grid
         ExpressionFilter("Formé·e", is_trained_expression, Referent.id),
+        ExpressionFilter("Personne ressource d'un territoire", resource_person_expression,
+                         Referent.role),
         "actif",
         ExpressionFilter(
             "À vérifier", lambda: needs_review_condition(Referent.date_maj), Referent.date_maj,

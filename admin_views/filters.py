@@ -5,6 +5,8 @@ from flask_admin.contrib.peewee import filters as peewee_filters
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
 
 from models.db import in_label_order
+from models.directory import Territory, tree_order, within_territory
+from models.validation import parse_record_id
 from models.validation import parse_date
 
 YES_NO = (("1", "Oui"), ("0", "Non"))
@@ -23,6 +25,29 @@ def related_filter(field):
         return [(str(row.id), str(row)) for row in in_label_order(related)]
 
     return FilterEqual(column=field, name=field.verbose_name, options=options)
+
+
+class TerritoryFilter(FilterEqual):
+    """A territory and its sub-territories: « RVC Poitiers » also lists the rows of
+    the bassins de vie inside it. Options in tree order, indented by depth."""
+
+    def __init__(self, column):
+        super().__init__(column=column, name="Territoire (et ses sous-territoires)",
+                         options=territory_options)
+
+    def validate(self, value):
+        return parse_record_id(value) is not None
+
+    def apply(self, query, value, alias=None):
+        return query.where(within_territory(self.column, parse_record_id(value)))
+
+
+TREE_INDENT = "\u2003"  # an em space per level: the list reads as a tree
+
+
+def territory_options():
+    territories = Territory.select(Territory.id, Territory.name, Territory.parent)
+    return [(str(t.id), TREE_INDENT * depth + t.name) for t, depth in tree_order(list(territories))]
 
 
 class ExpressionFilter(BasePeeweeFilter):

@@ -7,7 +7,7 @@ from models import Attendance, Referent, Training
 from models.formatting import format_euros
 
 from .base import MaillageModelView
-from .filters import related_filter
+from .filters import TerritoryFilter, related_filter
 
 
 class AttendanceInline(InlineFormAdmin):
@@ -19,7 +19,7 @@ class TrainingView(MaillageModelView):
     column_list = ("date", "theme", "half_days", "trainer", "territory", "place", "cost")
     column_labels = {"cost": "Coût"}
     column_searchable_list = ("theme", "trainer", "place")
-    column_filters = (related_filter(Training.territory), "date")
+    column_filters = (TerritoryFilter(Training.territory), "date")
     column_default_sort = ("date", True)
     list_joins = ("territory",)
     column_formatters = {"cost": lambda view, context, model, name: format_euros(model.cost)}

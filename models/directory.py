@@ -7,7 +7,7 @@ from peewee import (
     IntegerField, TextField,
 )
 
-from .db import VersionedModel
+from .db import VersionedModel, text_order_key
 from .fields import PhoneField, SlugListField
 from .validation import (
     Validator, clean_departement, clean_email, clean_insee_code, clean_phone,
@@ -135,6 +135,31 @@ class Territory(VersionedModel):
             current = parents.get(current)
         records = {t.id: t for t in Territory.select().where(Territory.id << found)} if found else {}
         return [records[territory_id] for territory_id in found]
+
+
+def tree_order(territories):
+    """[(territory, depth)]: each territory followed by its sub-territories, depth
+    first, siblings in reading order. A parent missing from the list, or a cycle
+    left in the table by hand, makes a territory a top-level one."""
+    by_id = {t.id: t for t in territories}
+    children = {}
+    for t in territories:
+        children.setdefault(t.parent_id if t.parent_id in by_id else None, []).append(t)
+    ordered, placed = [], set()
+
+    def visit(territory, depth):
+        placed.add(territory.id)
+        ordered.append((territory, depth))
+        for child in sorted(children.get(territory.id, ()), key=lambda t: text_order_key(t.name)):
+            if child.id not in placed:
+                visit(child, depth + 1)
+
+    for root in sorted(children.get(None, ()), key=lambda t: text_order_key(t.name)):
+        visit(root, 0)
+    for territory in sorted(territories, key=lambda t: text_order_key(t.name)):
+        if territory.id not in placed:  # in a cycle: shown at the top
+            visit(territory, 0)
+    return ordered
 
 
 # --- "in this territory" means in it or in one of its sub-territories --------

@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, Case, fn
 
-from .db import text_order_key
 from .directory import (
-    Referent, Structure, Territory, needs_review, needs_review_condition,
+    Referent, tree_order, Structure, Territory, needs_review, needs_review_condition,
 )
 from .training import is_trained_expression
 
@@ -167,7 +166,7 @@ def network_coverage():
     Each territory's figures include its sub-territories'; the list goes depth
     first, children in reading order under their parent, with `depth` for
     indentation. The network's total also counts the structures with no territory.
-    Four queries whatever the number of territories, structures and référent·e·s.
+    Three queries whatever the number of territories, structures and référent·e·s.
     """
     territories = list(Territory.select(Territory, Referent.prenom, Referent.nom)
                        .join(Referent, on=(Territory.resource_person == Referent.id),
@@ -178,21 +177,11 @@ def network_coverage():
             row = direct.setdefault(territory_id, Coverage())
             for name, value in values.items():
                 setattr(row, name, int(value or 0))
-    by_id = {t.id: t for t in territories}
-    children = {}
-    for t in territories:
-        parent = t.parent_id if t.parent_id in by_id else None
-        children.setdefault(parent, []).append(t)
-    for siblings in children.values():
-        siblings.sort(key=lambda t: text_order_key(t.name))
-
+    rows = {}
     ordered = []
-
-    def visit(territory, depth, path):
-        row = Coverage(territory=territory, depth=depth)
-        own = direct.get(territory.id)
-        if own:
-            row.add(own)
+    for territory, depth in tree_order(territories):
+        row = rows[territory.id] = Coverage(territory=territory, depth=depth)
+        row.add(direct.get(territory.id, Coverage()))
         if territory.kind == "bassin_de_vie":
             row.bassins = 1
             row.bassins_with_resource_person = int(territory.resource_person_id is not None)
@@ -200,16 +189,15 @@ def network_coverage():
             person = territory.resource_person_record
             row.resource_person = f"{person.prenom} {person.nom}"
         ordered.append(row)
-        for child in children.get(territory.id, ()):
-            if child.id not in path:  # a cycle left in the table by hand stops here
-                sub = visit(child, depth + 1, path | {child.id})
-                row.add(sub)
-                row.children.append(sub)
-        return row
-
+    # Bottom-up: a territory comes after its parent in tree order; a depth-0 one is a root.
     total = Coverage()
-    for root in children.get(None, ()):
-        total.add(visit(root, 0, {root.id}))
+    for row in reversed(ordered):
+        parent = rows.get(row.territory.parent_id) if row.depth else None
+        if parent is None:
+            total.add(row)
+        else:
+            parent.add(row)
+            parent.children.insert(0, row)
     if None in direct:  # structures with no territory
         total.add(direct[None])
     return total, ordered
