@@ -32,7 +32,7 @@ class TerritoryFilter(FilterEqual):
     the bassins de vie inside it. Options in tree order, indented by depth."""
 
     def __init__(self, column):
-        super().__init__(column=column, name="Territoire (et ses sous-territoires)",
+        super().__init__(column=column, name="Territoire",
                          options=territory_options)
 
     def validate(self, value):
