@@ -1,6 +1,7 @@
 """What tests share: builders for test data (through the models' own rules), the
 logged-in test client, the page-message reader and the seeded scenarios' names.
 Tests import these from here only, never from each other or from conftest."""
+import datetime
 import io
 import os
 import logging
@@ -17,7 +18,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from models import Referent, Scenario, Structure, Territory, database
+from models import Attendance, Referent, Scenario, Structure, Territory, Training, database
 from seeds.loader import read as read_seed
 
 PASSWORD = "mot-de-passe-de-test"
@@ -84,6 +85,57 @@ def make_territory(name="RVC Poitiers", **fields):
 def make_scenario(name="Test", **fields):
     with database.connection_context():
         return Scenario.create(name=name, **fields)
+
+
+LONG_AGO = datetime.date.today() - datetime.timedelta(days=400)  # « à vérifier »
+
+
+def make_network():
+    """Vienne ⊃ RVC Poitiers ⊃ Bassin Poitiers-Nord, Vienne ⊃ RVC Loudun; Ailleurs alone.
+
+    RVC Poitiers: CCAS (2 active référent·e·s, one trained), MDS (welcomes, none),
+    Gendarmerie (does not welcome the public), Ancienne asso (inactive, 1 active référent·e).
+    Bassin Poitiers-Nord: Épicerie (1 référent·e, inactive) ; Mairie (checked 400 days ago, 1).
+    RVC Loudun: CIAS (1 trained référent·e, checked 400 days ago).
+    Ailleurs: Centre social (none). No territory: Association X (1).
+    """
+    with database.connection_context(), database.atomic():
+        vienne = Territory.create(name="Vienne", kind="departement")
+        poitiers = Territory.create(name="RVC Poitiers", kind="reseau", parent=vienne)
+        nord = Territory.create(name="Bassin Poitiers-Nord", kind="bassin_de_vie", parent=poitiers)
+        loudun = Territory.create(name="RVC Loudun", kind="reseau", parent=vienne)
+        ailleurs = Territory.create(name="Ailleurs", kind="bassin_de_vie")
+
+        def structure(nom, territory, **fields):
+            return Structure.create(nom=nom, typologie="ASSO", territory=territory, **fields)
+
+        ccas = structure("CCAS de Poitiers", poitiers)
+        mds = structure("MDS Poitiers", poitiers)
+        gendarmerie = structure("Gendarmerie", poitiers, accueille_du_public=False)
+        closed = structure("Ancienne asso", poitiers, actif=False)
+        epicerie = structure("Épicerie solidaire", nord)
+        mairie = structure("Mairie de Migné", nord, date_maj=LONG_AGO)
+        cias = structure("CIAS du Loudunais", loudun)
+        centre = structure("Centre social", ailleurs)
+        loose = structure("Association X", None)
+
+        def referent(nom, structure, **fields):
+            return Referent.create(prenom="Alex", nom=nom, structure=structure, **fields)
+
+        trained_one = referent("Durand", ccas)
+        referent("Petit", ccas)
+        referent("Roux", closed)
+        referent("Blanc", epicerie, actif=False)
+        mairie_referent = referent("Noir", mairie)
+        trained_two = referent("Vert", cias, date_maj=LONG_AGO)
+        referent("Gris", loose)
+        training = Training.create(date="2026-10-01", theme="Repérer", half_days=2)
+        Attendance.create(training=training, referent=trained_one)
+        Attendance.create(training=training, referent=trained_two)
+        Attendance.create(training=training, referent=mairie_referent, present=False)
+        nord.resource_person = mairie_referent
+        nord.save()
+    return {t.name: t for t in Territory.select()}, {s.nom: s for s in Structure.select()}
 
 
 def euros(text):

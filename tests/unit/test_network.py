@@ -1,10 +1,8 @@
 """Coverage and freshness per territory, on a hand-built network with known answers;
 the SQL and Python forms of each rule agree; the query count does not grow."""
-import datetime
-
 import pytest
 
-from models import Attendance, Referent, Structure, Territory, Training, database
+from models import Referent, Structure, Territory, database
 from models.directory import subtree_ids, within_territory
 from models.network import (
     coverage_for, has_active_referent, has_active_referent_expression,
@@ -12,58 +10,12 @@ from models.network import (
     is_resource_person, is_without_referent, network_coverage, resource_person_expression,
     without_referent_expression,
 )
-from tests.helpers import QueryCounter
-
-OLD = datetime.date.today() - datetime.timedelta(days=400)
+from tests.helpers import QueryCounter, make_network
 
 
 @pytest.fixture
 def network():
-    """Vienne ⊃ RVC Poitiers ⊃ Bassin Poitiers-Nord, Vienne ⊃ RVC Loudun; Ailleurs alone.
-
-    RVC Poitiers: CCAS (2 active référent·e·s, one trained), MDS (welcomes, none),
-    Gendarmerie (does not welcome the public), Ancienne asso (inactive, 1 active référent·e).
-    Bassin Poitiers-Nord: Épicerie (1 référent·e, inactive) ; Mairie (checked 400 days ago, 1).
-    RVC Loudun: CIAS (1 trained référent·e, checked 400 days ago).
-    Ailleurs: Centre social (none). No territory: Association X (1).
-    """
-    with database.connection_context(), database.atomic():
-        vienne = Territory.create(name="Vienne", kind="departement")
-        poitiers = Territory.create(name="RVC Poitiers", kind="reseau", parent=vienne)
-        nord = Territory.create(name="Bassin Poitiers-Nord", kind="bassin_de_vie", parent=poitiers)
-        loudun = Territory.create(name="RVC Loudun", kind="reseau", parent=vienne)
-        ailleurs = Territory.create(name="Ailleurs", kind="bassin_de_vie")
-
-        def structure(nom, territory, **fields):
-            return Structure.create(nom=nom, typologie="ASSO", territory=territory, **fields)
-
-        ccas = structure("CCAS de Poitiers", poitiers)
-        mds = structure("MDS Poitiers", poitiers)
-        gendarmerie = structure("Gendarmerie", poitiers, accueille_du_public=False)
-        closed = structure("Ancienne asso", poitiers, actif=False)
-        epicerie = structure("Épicerie solidaire", nord)
-        mairie = structure("Mairie de Migné", nord, date_maj=OLD)
-        cias = structure("CIAS du Loudunais", loudun)
-        centre = structure("Centre social", ailleurs)
-        loose = structure("Association X", None)
-
-        def referent(nom, structure, **fields):
-            return Referent.create(prenom="Alex", nom=nom, structure=structure, **fields)
-
-        trained_one = referent("Durand", ccas)
-        referent("Petit", ccas)
-        referent("Roux", closed)
-        referent("Blanc", epicerie, actif=False)
-        mairie_referent = referent("Noir", mairie)
-        trained_two = referent("Vert", cias, date_maj=OLD)
-        referent("Gris", loose)
-        training = Training.create(date="2026-10-01", theme="Repérer", half_days=2)
-        Attendance.create(training=training, referent=trained_one)
-        Attendance.create(training=training, referent=trained_two)
-        Attendance.create(training=training, referent=mairie_referent, present=False)
-        nord.resource_person = mairie_referent
-        nord.save()
-    return {t.name: t for t in Territory.select()}, {s.nom: s for s in Structure.select()}
+    return make_network()
 
 
 def test_coverage_of_each_territory_includes_its_sub_territories(network):

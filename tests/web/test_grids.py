@@ -14,8 +14,13 @@ def page_of(browser, url):
 
 
 def filter_group(page, label):
-    start = page.index(f'"{label}": [') + len(f'"{label}": ')
-    return json.JSONDecoder().raw_decode(page, start)[0][0]
+    """One filter of the grid's filter menu (JSON in the page, maybe \\u-escaped)."""
+    escaped = json.dumps(label)  # as Flask's tojson writes it: non-ASCII and ' escaped
+    for key in (f'"{label}": ', escaped + ": ", escaped.replace("'", "\\u0027") + ": "):
+        if key + "[" in page:
+            start = page.index(key + "[") + len(key)
+            return json.JSONDecoder().raw_decode(page, start)[0][0]
+    raise AssertionError(f"Pas de filtre « {label} » sur la page.")
 
 
 def filter_options(page, label):
