@@ -14,7 +14,9 @@ from models.committee import CommitteePack, describe_filters
 from models.db import reading_order
 from models.directory import (
     REFERENT_ROLES, TYPOLOGY_LABELS, Referent, Structure, Territory, needs_review_condition,
+    subtree_ids, within_territory,
 )
+from models.network import network_coverage, without_referent_expression
 from models.formatting import format_phone
 from models.training import Attendance, Training, is_trained_expression
 
@@ -33,7 +35,7 @@ ROLE_LABELS = dict(REFERENT_ROLES)
 # --- the sheets --------------------------------------------------------------
 def _structures(territory):
     query = structures_by_territory()
-    return query.where(Structure.territory == territory) if territory else query
+    return query.where(within_territory(Structure.territory, territory)) if territory else query
 
 
 def _structure_rows(territory):
@@ -70,7 +72,7 @@ def _referent_rows(territory):
                   reading_order(Referent.nom), reading_order(Referent.prenom))
     )
     if territory:
-        query = query.where(Structure.territory == territory)
+        query = query.where(within_territory(Structure.territory, territory))
     for r in query.iterator():
         yield [
             territory_name(r.structure), r.structure.nom, r.prenom, r.nom, r.fonction,
@@ -95,7 +97,7 @@ def _trainings(territory):
         .group_by(Training.id, Territory.id)
         .order_by(Training.date, reading_order(Training.theme))
     )
-    return query.where(Training.territory == territory) if territory else query
+    return query.where(within_territory(Training.territory, territory)) if territory else query
 
 
 def _training_rows(territory):
@@ -104,6 +106,47 @@ def _training_rows(territory):
             t.date, t.theme, t.territory.name if t.territory_id else "", t.place, t.trainer,
             t.half_days, int(t.present_count or 0), t.cost,
         ]
+
+
+COVERAGE_COLUMNS = [
+    Column("Territoire", "text", 30), Column("Structures actives", "integer"),
+    Column("Accueillant du public", "integer"), Column("Avec référent·e", "integer"),
+    Column("Taux de couverture", "percent"), Column("Sans référent·e", "integer"),
+    Column("Référent·e·s actif·ve·s", "integer"), Column("Formé·e·s", "integer"),
+    Column("Personne ressource", "text", 22), Column("Fiches à vérifier", "integer"),
+]
+
+
+def _coverage_rows(territory):
+    """The network's figures, one row per territory (indented under its parent),
+    sub-territories included; the pack's territory and those inside it only."""
+    total, rows = network_coverage()
+    if territory:
+        inside = subtree_ids(territory)
+        rows = [row for row in rows if row.territory.id in inside]
+    else:
+        rows = [*rows, total]
+    top = min((row.depth for row in rows if row.territory), default=0)
+    for row in rows:
+        indent = "    " * (row.depth - top) if row.territory else ""
+        yield [
+            indent + row.name, row.structures, row.welcoming, row.covered, row.coverage_rate,
+            row.without_referent, row.referents, row.trained, row.resource_person or "",
+            row.structures_to_review + row.referents_to_review,
+        ]
+
+
+GAP_COLUMNS = [
+    Column("Bassin de vie / territoire", "text", 24), Column("Structure", "text", 40),
+    Column("Typologie", "text", 30), Column("Commune", "text", 18), Column("Téléphone", "text", 16),
+    Column("Courriel", "text", 28),
+]
+
+
+def _gap_rows(territory):
+    for s in _structures(territory).where(without_referent_expression()).iterator():
+        yield [territory_name(s), s.nom, TYPOLOGY_LABELS.get(s.typologie, s.typologie), s.commune,
+               format_phone(s.telephone), s.courriel]
 
 
 ATTENDANCE_COLUMNS = [
@@ -122,7 +165,7 @@ def _attendance_rows(territory):
                   reading_order(Referent.prenom))
     )
     if territory:
-        query = query.where(Training.territory == territory)
+        query = query.where(within_territory(Training.territory, territory))
     for a in query.iterator():
         yield [
             a.training.date, a.training.theme, str(a.referent), a.referent.structure.nom,
@@ -155,10 +198,10 @@ def _counts(territory):
     structures = _structures(territory)
     referents = Referent.select().join(Structure).where(Referent.actif == True)  # noqa: E712
     if territory:
-        referents = referents.where(Structure.territory == territory)
+        referents = referents.where(within_territory(Structure.territory, territory))
     trainings = Training.select()
     if territory:
-        trainings = trainings.where(Training.territory == territory)
+        trainings = trainings.where(within_territory(Training.territory, territory))
     return [
         ("Structures", structures.count()),
         ("Structures à vérifier", structures.where(needs_review_condition(Structure.date_maj)).count()),
@@ -176,9 +219,11 @@ def write_pack(target, filters, author):
     set_properties(workbook, title=f"Maillage — {PACK_TITLE}", author=author,
                    comments=describe_filters(filters),
                    custom={"Filtres": describe_filters(filters), "Préparé par": author})
-    cover = workbook.add_worksheet("Couverture")
+    cover = workbook.add_worksheet("Page de garde")
     _write_cover(cover, formats, filters, author, _counts(filters.territory))
     for title, columns, rows in (
+        ("Couverture du réseau", COVERAGE_COLUMNS, _coverage_rows(filters.territory)),
+        ("Structures sans référent·e", GAP_COLUMNS, _gap_rows(filters.territory)),
         ("Structures par bassin de vie", STRUCTURE_COLUMNS, _structure_rows(filters.territory)),
         ("Référent·e·s", REFERENT_COLUMNS, _referent_rows(filters.territory)),
     ):

@@ -9,7 +9,7 @@ from data_inclusion.schema import v1 as data_inclusion
 
 from models import Attendance, CommitteePack, Scenario, Structure, Training, database
 from seeds.loader import load_seeds
-from tests.helpers import make_referent, make_structure, make_territory
+from tests.helpers import make_network, make_referent, make_structure, make_territory
 
 
 def _seeded_with_training():
@@ -36,10 +36,11 @@ def test_committee_pack_is_generated_archived_and_redownloadable(as_role):
     assert download.status_code == 200
     assert "dossier-comite-" in download.headers["Content-Disposition"]
     workbook = openpyxl.load_workbook(io.BytesIO(download.data))
-    assert workbook.sheetnames[:5] == [
-        "Couverture", "Structures par bassin de vie", "Référent·e·s", "Formations", "Présences"]
+    assert workbook.sheetnames[:7] == [
+        "Page de garde", "Couverture du réseau", "Structures sans référent·e",
+        "Structures par bassin de vie", "Référent·e·s", "Formations", "Présences"]
     assert "Comparaison" in workbook.sheetnames
-    cover = {row[0]: row[1] for row in workbook["Couverture"].iter_rows(min_row=4, values_only=True)}
+    cover = {row[0]: row[1] for row in workbook["Page de garde"].iter_rows(min_row=4, values_only=True)}
     assert cover["Territoire"] == "Tous les territoires" and cover["Préparé par"] == "viewer@test.fr"
     assert cover["dont formé·e·s"] == 1
     referents = list(workbook["Référent·e·s"].iter_rows(values_only=True))
@@ -75,6 +76,27 @@ def test_pack_filtered_by_territory_and_bad_choices(as_role):
     assert editor.post("/admin/exports/", {"territory": "999999"}).status_code == 400
     with database.connection_context():
         assert CommitteePack.select().count() == 1
+
+
+def test_a_territory_pack_includes_its_sub_territories_and_shows_coverage(as_role):
+    territories, structures = make_network()
+    with database.connection_context():
+        Training.create(date=datetime.date(2026, 11, 5), theme="Accueillir", half_days=1,
+                        territory=territories["Bassin Poitiers-Nord"])
+    editor = as_role("editor")
+    response = editor.post("/admin/exports/", {"territory": str(territories["Vienne"].id)})
+    workbook = openpyxl.load_workbook(io.BytesIO(editor.get(response.headers["Location"]).data))
+    cover = {row[0]: row[1] for row in workbook["Page de garde"].iter_rows(min_row=4, values_only=True)}
+    assert (cover["Structures"], cover["Formations"], cover["Demi-journées de formation"]) == (7, 1, 1)
+    themes = [row[1] for row in workbook["Formations"].iter_rows(min_row=2, values_only=True) if row[1]]
+    assert themes == ["Accueillir"]  # held in a bassin de vie inside the Vienne
+    coverage = [row for row in workbook["Couverture du réseau"].iter_rows(min_row=2, values_only=True)]
+    assert [row[0] for row in coverage] == [
+        "Vienne", "    RVC Loudun", "    RVC Poitiers", "        Bassin Poitiers-Nord"]
+    vienne = coverage[0]
+    assert vienne[1:8] == (6, 5, 3, 0.6, 2, 5, 2)
+    gaps = {row[1] for row in workbook["Structures sans référent·e"].iter_rows(min_row=2, values_only=True)}
+    assert gaps == {"MDS Poitiers", "Épicerie solidaire"}  # Centre social is elsewhere
 
 
 def test_export_committee_command(app, tmp_path):
