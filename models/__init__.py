@@ -4,19 +4,20 @@ from .budget import CostLine, FundingLine, Scenario, ScenarioTotals, totals_for
 from .committee import CommitteePack
 from .db import BaseModel, database, open_database
 from .directory import Referent, Structure, Territory
+from .meetings import Meeting, MeetingStructure, Target
 from .training import Attendance, Training
 from .users import LoginFailure, User
 from .validation import ValidationError
 
 ALL_MODELS = [
-    Territory, Structure, Referent, Training, Attendance,
+    Territory, Structure, Referent, Training, Attendance, Meeting, MeetingStructure, Target,
     Scenario, CostLine, FundingLine, User, CommitteePack, LoginFailure,
     AuditEntry,
 ]
 
 __all__ = [
     "ALL_MODELS", "AuditEntry", "Attendance", "BaseModel", "CommitteePack", "CostLine", "FundingLine",
-    "LoginFailure", "Referent",
-    "Scenario", "ScenarioTotals", "Structure", "Territory", "Training", "User",
+    "LoginFailure", "Meeting", "MeetingStructure", "Referent",
+    "Scenario", "ScenarioTotals", "Structure", "Target", "Territory", "Training", "User",
     "ValidationError", "database", "open_database", "totals_for",
 ]

@@ -331,7 +331,10 @@ class ConflictError(ValidationError):
 
 
 def _fingerprint(field, value):
-    text = repr(field.db_value(value)).encode()
+    if isinstance(value, (bytes, memoryview)):  # a file: its bytes (a driver's wrapper's repr changes at each read)
+        text = bytes(value)
+    else:
+        text = repr(field.db_value(value)).encode()
     return hashlib.blake2s(text, digest_size=FINGERPRINT_DIGITS // 2).hexdigest()
 
 

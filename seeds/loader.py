@@ -3,7 +3,8 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from models import CostLine, FundingLine, Scenario, Structure, Territory, database
+from models import CostLine, FundingLine, Scenario, Structure, Target, Territory, database
+from models.meetings import current_year
 
 SEEDS_DIRECTORY = Path(__file__).parent
 
@@ -68,6 +69,22 @@ def load_scenarios():
     return created
 
 
+def load_targets(year=None):
+    """The whole network's yearly targets the documents give (targets.json: indicator,
+    value, source), for `year` (default: the year the seeds are loaded); the admins
+    set the next years' on /admin/target/."""
+    year = year or current_year()
+    created = 0
+    for row in read("targets.json"):
+        exists = Target.select().where(
+            (Target.year == year) & Target.territory.is_null() & (Target.indicator == row["indicator"])
+        ).exists()
+        if not exists:
+            Target.create(year=year, territory=None, indicator=row["indicator"], value=row["value"])
+            created += 1
+    return created
+
+
 def load_seeds():
     """Return what was created, by kind; running it twice creates nothing."""
     with database.atomic():
@@ -75,4 +92,5 @@ def load_seeds():
             "territoires": load_territories(),
             "structures": load_structures(),
             "scénarios": load_scenarios(),
+            "objectifs": load_targets(),
         }

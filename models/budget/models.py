@@ -15,8 +15,12 @@ SCENARIO_STATUSES = [
     ("brouillon", "Brouillon"),
     ("presente", "Présenté en comité"),
     ("valide", "Validé"),
+    ("en_vigueur", "En vigueur"),
     ("archive", "Archivé"),
 ]
+# The scenario the network runs on (its "Formations" line is the training budget of
+# models/follow_up.py): one at most, also held by a partial unique index (migration 0008).
+IN_FORCE = "en_vigueur"
 COST_CATEGORIES = [
     "Personnel", "Locaux", "Fonctionnement", "Déplacements", "Formations",
     "Communication", "Matériel pédagogique", "Investissement", "Autre",
@@ -67,6 +71,14 @@ class Scenario(VersionedModel):
         v.require("name", self.name)
         v.choice("operator", self.operator, OPERATORS)
         v.choice("status", self.status, SCENARIO_STATUSES)
+        if self.status == IN_FORCE:
+            other = Scenario.select(Scenario.name).where(
+                (Scenario.status == IN_FORCE) & (Scenario.id != (self.id or 0))).first()
+            if other is not None:
+                v.add("status", (
+                    f"« {other.name} » est déjà en vigueur\u00a0: un seul scénario peut l'être. "
+                    f"Passez d'abord « {other.name} » à un autre statut (Validé, Archivé…), "
+                    "puis enregistrez celui-ci."))
         v.check("overhead_rate", check_rate, self.overhead_rate)
         v.check("indexation_rate", check_rate, self.indexation_rate)
         if self.start_year is None or not 2000 <= self.start_year <= 2100:

@@ -13,7 +13,7 @@ from models.db import ConflictError, VersionedModel
 from tests.helpers import make_scenario, make_structure, make_territory
 
 EDITABLE = {"territory", "structure", "referent", "training", "attendance", "scenario",
-            "cost_line", "funding_line", "user_account"}
+            "cost_line", "funding_line", "user_account", "meeting", "network_target"}
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,14 @@ ALLOWED_SCHEMA = {
     "cost_line": {"id", "scenario_id", "category", "designation", "quantity", "unit", "unit_cost",
                   "amount", "is_one_off", "notes", "version"},
     "funding_line": {"id", "scenario_id", "funder", "kind", "amount", "status", "notes", "version"},
+    # Network meetings: date, territory, kind, a NUMBER of participants (never names), the
+    # compte rendu (text, and one PDF/DOCX/ODT file with its name and size), decisions.
+    "meeting": {"id", "date", "territory_id", "kind", "participants", "minutes", "attachment",
+                "attachment_name", "attachment_size", "decisions", "next_meeting_date", "version"},
+    # Which structures were represented at a meeting (structures, not people).
+    "meeting_structure": {"id", "meeting_id", "structure_id"},
+    # Yearly targets per territory (or the whole network): an indicator and a number.
+    "network_target": {"id", "year", "territory_id", "indicator", "value", "version"},
     "committee_pack": {"id", "created_at", "author", "filters", "filename", "sha256", "size",
                        "content"},
     # Staff accounts: the password as an Argon2 hash, a session token (never a password).
