@@ -18,12 +18,19 @@ def _money(row, *fields):
 
 
 def load_territories():
-    created = 0
-    for row in read("territories.json"):
+    """The territories, then who contains whom (a parent may come later in the file)."""
+    created = []
+    rows = read("territories.json")
+    for row in rows:
+        row = {key: value for key, value in row.items() if key != "parent"}
         if not Territory.select().where(Territory.name == row["name"]).exists():
-            Territory.create(**row)
-            created += 1
-    return created
+            created.append(Territory.create(**row))
+    parents = {row["name"]: row.get("parent") for row in rows}
+    for territory in created:
+        if parents[territory.name]:
+            territory.parent = Territory.get(Territory.name == parents[territory.name])
+            territory.save()
+    return len(created)
 
 
 def load_structures():

@@ -40,6 +40,8 @@ def test_the_documents_places_and_networks_are_there():
         networks = {t.name for t in Territory.select().where(Territory.kind == "reseau")}
         assert {"RVC Poitiers", "RVC Châtellerault", "RVC Loudun", "RVC Civray",
                 "RVC Montmorillon"} <= networks
+        vienne = Territory.get(Territory.name == "Vienne")
+        assert {t.name for t in vienne.children} == networks  # the five réseaux are the Vienne's
         names = " ".join(s.nom for s in Structure.select())
         for place in ("Besançon", "Pontarlier", "Montbéliard", "Saint-Vit", "Valdahon",
                       "Morteau", "France Victimes 25 Besançon", "France Victimes Nord Franche-Comté",
