@@ -25,7 +25,7 @@ from models.formatting import (
 
 from .access import AccessRules, user_can_edit
 from .exports import export_grid
-from .fields import MaillageModelConverter
+from .fields import MaillageModelConverter, searchable_pickers
 from .filters import MaillageFilterConverter
 from .history import history_page
 
@@ -232,6 +232,14 @@ class MaillageModelView(AccessRules, ModelView):
         self.column_labels = {**labels, **dict(self.column_labels or {})}
         super().__init__(model, *args, **kwargs)
 
+    # Foreign keys picked by typing a few letters, empty until chosen (admin_views/fields.py):
+    # every foreign key of the form, unless a view names its own (() for none).
+    searchable_pickers = None
+
+    def _process_ajax_references(self):
+        self.form_ajax_refs = {**searchable_pickers(self), **dict(self.form_ajax_refs or {})}
+        return super()._process_ajax_references()
+
     def scaffold_form(self):
         form_class = super().scaffold_form()
         if issubclass(self.model, VersionedModel):
@@ -269,6 +277,16 @@ class MaillageModelView(AccessRules, ModelView):
         form = super().delete_form()
         form.id.label.text = "Fiche à supprimer"  # named in Flask-Admin's "Id : …" messages
         return form
+
+    def filtered_url(self, *conditions, **args):
+        """The grid's address with filters set, as its filter menu would build it:
+        each condition is (filter name, value) or (filter name, value, filter class)."""
+        for position, (name, value, *kind) in enumerate(conditions):
+            index, found = next(
+                (index, flt) for index, flt in enumerate(self._filters)
+                if str(flt.name) == name and (not kind or isinstance(flt, kind[0])))
+            args[f"flt{position}_{self.get_filter_arg(index, found)}"] = value
+        return self.get_url(".index_view", **args)
 
     def search_placeholder(self):
         names = [

@@ -1,19 +1,41 @@
 """Grids of the partner directory: territories, structures, référent·e·s."""
+from flask import url_for
+from flask_admin.model.form import InlineFormAdmin
 from markupsafe import Markup
 from peewee import SQL
 
-from models import Referent, Structure, Territory
+from models import Referent, Structure, Territory, linked
 from models.directory import REVIEW_AFTER_DAYS, needs_review_condition
 from models.network import (
-    active_referent_count_expression, inactive_with_active_referents_expression,
+    active_referent_count_expression, coverage_for, inactive_with_active_referents_expression,
     resource_person_expression, untrained_referent_expression, without_referent_expression,
 )
 from models.training import is_trained_expression
-from models.formatting import format_date
+from models.formatting import format_date, format_percent, format_phone
 
 from .base import MaillageModelView, badge
+from .fields import Chosen, prefill_pickers
 from .filters import ExpressionFilter, TerritoryFilter, choice_filter, related_filter
 from .privacy import ReferentPrivacy
+
+
+def _choice_label(record, name):
+    """The label shown for a coded field's value (« Référent·e violences »)."""
+    value = getattr(record, name)
+    return dict(type(record)._meta.fields[name].choices or ()).get(value, value or "")
+
+
+class RecordPage:
+    """A record's page also lists what belongs to it (models/linked.py), through the
+    view's linked_records(record), in its details_template."""
+
+    def render(self, template, **kwargs):
+        record = kwargs.get("model")
+        if template == self.details_template and record is not None:
+            kwargs.update(linked=self.linked_records(record), format_date=format_date,
+                          format_percent=format_percent, format_phone=format_phone,
+                          choice_label=_choice_label)
+        return super().render(template, **kwargs)
 
 
 def _date_maj_formatter(view, context, model, name):
@@ -23,7 +45,8 @@ def _date_maj_formatter(view, context, model, name):
     return text
 
 
-class TerritoryView(MaillageModelView):
+class TerritoryView(RecordPage, MaillageModelView):
+    details_template = "territory_details.html"  # + parent, sub-territories, structures, coverage
     column_list = ("name", "kind", "parent", "departement", "area_type", "resource_person")
     column_searchable_list = ("name", "notes")
     column_filters = (
@@ -34,8 +57,25 @@ class TerritoryView(MaillageModelView):
     list_joins = ("parent", "resource_person")
     form_columns = ("name", "kind", "parent", "departement", "area_type", "resource_person", "notes")
 
+    def linked_records(self, territory):
+        structures, structure_count = linked.territory_structures(territory)
+        return {
+            "children": linked.territory_children(territory),
+            "structures": structures,
+            "structure_count": structure_count,
+            "coverage": coverage_for(territory),  # models/network.py, sub-territories included
+        }
 
-class StructureView(MaillageModelView):
+
+class ReferentInline(InlineFormAdmin):
+    """A structure's référent·e·s, added and edited on its form."""
+
+    form_columns = ("id", "prenom", "nom", "fonction", "role", "courriel", "telephone", "actif")
+    form_label = "Référent·e"
+
+
+class StructureView(RecordPage, MaillageModelView):
+    details_template = "structure_details.html"  # + référent·e·s, antennes, trainings attended
     column_list = (
         "nom", "typologie", "commune", "territory", "telephone", "accueille_du_public",
         "active_referents", "actif", "date_maj",
@@ -88,14 +128,27 @@ class StructureView(MaillageModelView):
         "accueille_du_public", "territory", "parent", "thematiques", "publics",
         "reseaux_porteurs", "places", "actif", "date_maj", "description", "notes",
     )
+    form_args = {"typologie": {"validators": [Chosen("Choisissez la typologie de la structure.")]}}
+    inline_models = (ReferentInline(Referent),)
+
+    def linked_records(self, structure):
+        return {
+            "referents": linked.structure_referents(structure),
+            "antennes": linked.structure_antennes(structure),
+            "attendances": linked.structure_attendances(structure),
+            "add_referent_url": url_for(
+                "referent.create_view", structure=structure.id,
+                url=self.get_url(".details_view", id=structure.id)),
+        }
 
 
 def _trained_formatter(view, context, model, name):
     return badge("Formé·e", "success") if model.trained else badge("Non formé·e", "light")
 
 
-class ReferentView(ReferentPrivacy, MaillageModelView):
-    details_template = "referent_details.html"  # + « Exporter ses données », « Anonymiser »
+class ReferentView(ReferentPrivacy, RecordPage, MaillageModelView):
+    # + « Exporter ses données », « Anonymiser », trainings, territories relayed
+    details_template = "referent_details.html"
     column_list = (
         "nom", "prenom", "fonction", "structure", "role", "courriel", "telephone",
         "trained", "actif", "date_maj",
@@ -129,3 +182,12 @@ class ReferentView(ReferentPrivacy, MaillageModelView):
 
     def get_query(self):
         return super().get_query().select_extend(is_trained_expression().alias("trained"))
+
+    def create_form(self, obj=None):
+        return prefill_pickers(super().create_form(obj))  # ?structure=N, from a structure's page
+
+    def linked_records(self, referent):
+        return {
+            "attendances": linked.referent_attendances(referent),
+            "territories": linked.relayed_territories(referent),
+        }

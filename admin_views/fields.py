@@ -1,17 +1,21 @@
 """Form fields that read and show values the French way."""
+from flask import request
 from flask_admin.form import Select2Widget
+from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.form import CustomModelConverter
-from wtfpeewee.fields import SelectQueryField
+from flask_admin.model.fields import AjaxSelectField
+from wtfpeewee.fields import SelectChoicesField, SelectQueryField
 from wtfpeewee.orm import ValueRequired
 from wtforms import SelectMultipleField, StringField
-from wtforms.validators import InputRequired, Length
-from peewee import AutoField, TextField
+from wtforms.validators import InputRequired, Length, StopValidation
+from peewee import AutoField, ForeignKeyField, TextField
 
 from models.db import in_label_order
+from models.search import matches_words, text_columns
 from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
 from models.formatting import format_number, format_phone
 from models.privacy import FREE_TEXT_REMINDER
-from models.validation import DATE_FORMATS, parse_decimal
+from models.validation import DATE_FORMATS, parse_decimal, parse_record_id
 
 
 class FrenchDecimalField(StringField):
@@ -73,6 +77,13 @@ class MaillageModelConverter(CustomModelConverter):
             unbound_field.kwargs["validators"] = [
                 v for v in unbound_field.kwargs.get("validators", []) if not isinstance(v, Length)
             ]
+        if unbound_field.field_class is SelectChoicesField and not field.null and field.default is None:
+            # A required list with no default starts on « — choisir — », not on its first
+            # value (a structure's typology was silently « CCAS »).
+            validators = [v for v in unbound_field.kwargs.get("validators", []) if not isinstance(v, ValueRequired)]
+            if not any(isinstance(v, Chosen) for v in validators):
+                validators.insert(0, Chosen())
+            unbound_field.kwargs.update(validators=validators, allow_blank=True, blank_text=CHOOSE)
         return name, unbound_field
 
     @staticmethod
@@ -85,8 +96,11 @@ class MaillageModelConverter(CustomModelConverter):
         return convert
 
     def handle_foreign_key(self, model, field, **kwargs):
+        loader = getattr(self.view, "_form_ajax_refs", {}).get(field.name)
+        if isinstance(loader, SearchLoader) and loader.model is field.rel_model:
+            return field.name, SearchPickerField(loader, required=not field.null, **kwargs)
         # The records to pick from, by name in alphabetical order (not in creation order).
-        if field.choices is not None or field.name in getattr(self.view, "_form_ajax_refs", {}):
+        if field.choices is not None or loader is not None:
             return super().handle_foreign_key(model, field, **kwargs)
         if field.null:
             kwargs["allow_blank"] = True
@@ -113,3 +127,94 @@ class MaillageModelConverter(CustomModelConverter):
         return field.name, SelectMultipleField(
             choices=field.choices, widget=Select2Widget(multiple=True), **kwargs
         )
+
+
+# --- lists that start empty, related records picked by typing --------------------
+CHOOSE = "— choisir —"
+PICKER_PLACEHOLDER = "Tapez pour chercher…"
+PICKER_MAX_RESULTS = 20  # per request of the type-ahead, whatever it asks
+
+
+class Chosen:
+    """A required list left on « — choisir — »: the view may name what to choose."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message="Choisissez une valeur dans la liste."):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data in (None, ""):
+            raise StopValidation(self.message)
+
+
+class SearchLoader(QueryAjaxModelLoader):
+    """What a searchable picker offers for the words typed: at most 20 records whose
+    names (Meta.label_fields) hold every word, accents and case aside, in reading
+    order. Served by the view's /ajax/lookup/, under the view's own access rules."""
+
+    def __init__(self, name, model):
+        super().__init__(
+            name, model, fields=text_columns(model) or [model._meta.primary_key],
+            placeholder=PICKER_PLACEHOLDER, minimum_input_length=0,
+        )
+
+    def get_one(self, pk):
+        record_id = parse_record_id(pk)
+        if record_id is None:
+            return None
+        return self.model.get_or_none(self.model._meta.primary_key == record_id)
+
+    def get_list(self, term, offset=0, limit=PICKER_MAX_RESULTS):
+        query = in_label_order(self.model).order_by_extend(self.model._meta.primary_key)
+        condition = matches_words(text_columns(self.model), term)
+        if condition is not None:
+            query = query.where(condition)
+        limit = min(max(limit or PICKER_MAX_RESULTS, 1), PICKER_MAX_RESULTS)
+        return list(query.offset(max(offset or 0, 0)).limit(limit))
+
+
+class SearchPickerField(AjaxSelectField):
+    """A related record picked by typing, empty until chosen. Whether one is required
+    is the model's rule, said in its own words (« Choisissez la structure du ou de la
+    référent·e. »): the form lets an empty or unknown choice through to it."""
+
+    def __init__(self, loader, label=None, validators=None, required=False, **kwargs):
+        kwargs.pop("allow_blank", None)
+        validators = [v for v in validators or () if not isinstance(v, ValueRequired)]
+        super().__init__(loader, label, validators, allow_blank=not required, **kwargs)
+        self.required = required
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self._data = None
+            self._formdata = valuelist[0] if valuelist[0] not in ("", "__None") else None
+
+    def pre_validate(self, form):
+        pass
+
+
+def searchable_pickers(view):
+    """form_ajax_refs for the view's foreign keys named by `view.searchable_pickers`
+    (None: every foreign key of its form whose records have names)."""
+    names = view.searchable_pickers
+    if names is None:
+        names = [column if isinstance(column, str) else column.name for column in view.form_columns or ()] or None
+    return {
+        field.name: SearchLoader(field.name, field.rel_model)
+        for field in view.model._meta.sorted_fields
+        if isinstance(field, ForeignKeyField) and field.rel_model._meta.label_fields
+        and (names is None or field.name in names)
+    }
+
+
+def prefill_pickers(form):
+    """A new record's form opened with ?structure=12: that record already chosen
+    (« Ajouter un·e référent·e » from a structure's page)."""
+    if request.method == "GET":
+        for field in form:
+            if isinstance(field, SearchPickerField) and field.name in request.args:
+                record = field.loader.get_one(request.args[field.name])
+                if record is not None:
+                    field.data = record
+    return form

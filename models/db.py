@@ -108,6 +108,8 @@ def open_database(url=DEFAULT_DATABASE_URL):
     if url.startswith("sqlite"):
         db = connect(url, pragmas=SQLITE_PRAGMAS)
         db.register_function(sqlite_like, "like")  # any number of arguments: with or without ESCAPE
+        from .search import SQLITE_FOLD_FUNCTION, fold_text  # models/search.py imports this module
+        db.register_function(fold_text, SQLITE_FOLD_FUNCTION, 1, deterministic=True)
         db.register_collation(_compare_text, SQLITE_TEXT_COLLATION)
     else:
         db = connect(url)
