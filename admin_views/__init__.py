@@ -8,8 +8,8 @@ from flask_admin.theme import Bootstrap4Theme
 from peewee import DataError
 
 from models import (
-    Attendance, AuditEntry, CostLine, FundingLine, Referent, Scenario, Structure, Territory, Training,
-    User,
+    Attendance, AuditEntry, CostLine, FundingLine, Meeting, Referent, Scenario, Structure, Target,
+    Territory, Training, User,
 )
 from models.directory import needs_review_condition
 from models.training import is_trained_expression
@@ -22,6 +22,7 @@ from .directory import ReferentView, StructureView, TerritoryView
 from .exports import ExportsView
 from .imports import ImportView
 from .input_guard import init_input_guard
+from .meetings import MeetingView, TargetView
 from .privacy import PrivacyPageView
 from .training import AttendanceView, TrainingView
 from .security import csp_nonce, init_security
@@ -109,6 +110,8 @@ def init_admin(app):
                               url="/admin/referent/import"))
     admin.add_view(TrainingView(Training, name="Formations", category=trainings))
     admin.add_view(AttendanceView(Attendance, name="Présences", category=trainings))
+    admin.add_view(MeetingView(Meeting, name="Réunions", category="Réseau"))
+    admin.add_view(TargetView(Target, name="Objectifs", category="Réseau"))
     admin.add_view(ScenarioView(Scenario, name="Scénarios", category=budget))
     admin.add_view(CostLineView(CostLine, name="Lignes budgétaires", category=budget))
     admin.add_view(FundingLineView(FundingLine, name="Financements", category=budget))

@@ -9,6 +9,7 @@ each kind. models/follow_up.py compares what was held with them.
 """
 import datetime
 import io
+import math
 import zipfile
 import zlib
 
@@ -53,13 +54,14 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, Ru
 _MIMETYPE_ENTRY_MAX_BYTES = 100  # "mimetype" holds one short line
 
 
-def format_size(size):
-    """1536 → '1,5 Ko'; 5 242 880 → '5,0 Mo' (French units)."""
+def format_size(size, rounded_up=False):
+    """1536 → '1,5 Ko'; 5 242 880 → '5,0 Mo' (French units); `rounded_up` to the tenth
+    above, so that a file just over a limit does not read as the limit itself."""
     if size < 1024:
         return f"{format_number(size, 0)}\u00a0octets"
-    if size < 1024 * 1024:
-        return f"{format_number(size / 1024, 1)}\u00a0Ko"
-    return f"{format_number(size / (1024 * 1024), 1)}\u00a0Mo"
+    unit, name = (1024, "Ko") if size < 1024 * 1024 else (1024 * 1024, "Mo")
+    tenths = math.ceil(size * 10 / unit) if rounded_up else size * 10 / unit
+    return f"{format_number(tenths / 10, 1)}\u00a0{name}"
 
 
 def attachment_kind(content):
@@ -106,7 +108,7 @@ def attachment_error(name, content):
     if size == 0:
         return "Le fichier envoyé est vide\u00a0: choisissez le compte rendu à joindre."
     if size > ATTACHMENT_MAX_BYTES:
-        return (f"Le fichier pèse {format_size(size)}\u00a0: {format_size(ATTACHMENT_MAX_BYTES)} au plus. "
+        return (f"Le fichier pèse {format_size(size, rounded_up=True)}\u00a0: {format_size(ATTACHMENT_MAX_BYTES)} au plus. "
                 "Réduisez-le (export PDF « taille réduite », images allégées) puis joignez-le de nouveau.")
     kind = attachment_kind(content)
     extension = extension_of(name)

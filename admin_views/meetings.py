@@ -1,0 +1,200 @@
+"""The network's meetings (/admin/meeting/) and yearly targets (/admin/target/)."""
+import io
+
+from flask import abort, flash, redirect, request, send_file
+from flask_admin import expose
+from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.peewee.filters import BasePeeweeFilter
+from flask_admin.model.fields import AjaxSelectMultipleField
+from markupsafe import Markup
+from peewee import fn
+from wtforms import BooleanField, FileField
+
+from models import Meeting, MeetingStructure, Structure, Target, Territory
+from models.db import in_label_order, label_columns
+from models.directory import within_territory
+from models.meetings import (
+    ATTACHMENT_KINDS, ATTACHMENT_MAX_BYTES, MEETING_FORM_REMINDER, attachment_of, format_size,
+)
+from models.validation import parse_record_id
+
+from .access import ADMIN, user_may
+from .base import MaillageModelView
+from .filters import choice_filter, related_filter
+
+ADMIN_ONLY = ("Les objectifs sont fixés par les administrateur·rice·s\u00a0: votre rôle permet de les "
+              "consulter. Demandez à un·e administrateur·rice de les modifier. Rien n'a été modifié.")
+
+
+class WithinTerritoryFilter(BasePeeweeFilter):
+    """A territory and its sub-territories (a département shows its réseaux' rows)."""
+
+    def __init__(self, field, name="Territoire (avec ses sous-territoires)"):
+        super().__init__(column=field, name=name, options=lambda: [
+            (str(row.id), str(row)) for row in in_label_order(Territory)])
+
+    def apply(self, query, value):
+        territory_id = parse_record_id(value)
+        return query.where(within_territory(self.column, territory_id if territory_id is not None else 0))
+
+    def operation(self):
+        return "est ou contient"
+
+
+class StructureLoader(QueryAjaxModelLoader):
+    """Type to find a structure by name or commune, among thousands, in alphabetical order."""
+
+    def __init__(self, name):
+        super().__init__(name, Structure, fields=["nom", "commune"], placeholder="Tapez un nom ou une commune…")
+
+    def get_one(self, pk):
+        record_id = parse_record_id(pk)
+        return None if record_id is None else Structure.get_or_none(Structure.id == record_id)
+
+    def get_list(self, term, offset=0, limit=20):
+        query = in_label_order(Structure)
+        term = (term or "").strip()
+        if term:
+            pattern = f"%{term}%"
+            query = query.where((Structure.nom ** pattern) | (Structure.commune ** pattern))
+        return list(query.offset(offset).limit(limit))
+
+
+STRUCTURES = StructureLoader("structures")
+
+
+class AttachmentField(FileField):
+    """The compte rendu's file: a new file replaces the one kept (checked by the model)."""
+
+    def populate_obj(self, obj, name):
+        upload = self.data
+        if upload is not None and getattr(upload, "filename", ""):
+            obj.attach(upload.filename, upload.read())
+
+
+class RemoveAttachmentField(BooleanField):
+    def populate_obj(self, obj, name):
+        if self.data:
+            obj.detach()
+
+
+def _attachment_formatter(view, context, model, name):
+    if not model.attachment_name:
+        return ""
+    url = view.get_url(".attachment_view", id=model.id)
+    size = f" ({format_size(model.attachment_size)})" if model.attachment_size else ""
+    return Markup('<a href="{}" download>{}</a>{}').format(url, model.attachment_name, size)
+
+
+def _structures_formatter(view, context, model, name):
+    return ", ".join(str(s) for s in model.structures)
+
+
+class MeetingView(MaillageModelView):
+    create_template, edit_template = "meeting_create.html", "meeting_edit.html"
+    column_list = ("date", "kind", "territory", "structure_count", "participants", "attachment_name",
+                   "next_meeting_date")
+    column_details_list = ("date", "kind", "territory", "structures", "participants", "minutes",
+                           "attachment_name", "decisions", "next_meeting_date")
+    column_labels = {"structure_count": "Structures représentées", "structures": "Structures représentées",
+                     "attachment_name": "Fichier joint"}
+    column_sortable_list = ("date", "kind", "territory", "participants", "next_meeting_date")
+    column_searchable_list = ("minutes", "decisions")
+    column_filters = (
+        WithinTerritoryFilter(Meeting.territory), choice_filter(Meeting.kind), "date",
+    )
+    column_default_sort = ("date", True)
+    list_joins = ("territory",)
+    column_formatters = {"attachment_name": _attachment_formatter}
+    column_formatters_detail = {"structures": _structures_formatter}
+    column_export_computed = {"structure_count": ("integer", lambda row: row.structure_count)}
+    form_columns = ("date", "kind", "territory", "structures", "participants", "minutes", "attachment",
+                    "remove_attachment", "decisions", "next_meeting_date")
+    form_ajax_refs = {"structures": STRUCTURES}
+    form_extra_fields = {
+        "structures": AjaxSelectMultipleField(
+            STRUCTURES, "Structures représentées",
+            description="Tapez quelques lettres du nom ou de la commune, puis choisissez\u00a0; "
+                        "plusieurs structures possibles."),
+        "attachment": AttachmentField(
+            "Compte rendu (fichier)",
+            description=f"PDF, DOCX ou ODT, {format_size(ATTACHMENT_MAX_BYTES)} au plus.",
+            render_kw={"accept": ",".join(f".{ext}" for ext in ATTACHMENT_KINDS)}),
+        "remove_attachment": RemoveAttachmentField("Retirer le fichier joint"),
+    }
+    form_reminder = MEETING_FORM_REMINDER
+
+    def get_query(self):
+        # The grid never reads the files: every column but the attachment's bytes.
+        columns = [f for f in Meeting._meta.sorted_fields if f is not Meeting.attachment]
+        links = (MeetingStructure.select(fn.COUNT(MeetingStructure.id))
+                 .where(MeetingStructure.meeting == Meeting.id))
+        return super().get_query().select(
+            *columns, *label_columns(Territory), links.alias("structure_count"))
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        del form.remove_attachment  # nothing to remove yet
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if obj is not None and obj.attachment_name:
+            form.attachment.description = (
+                f"Fichier actuel\u00a0: {obj.attachment_name} ({format_size(obj.attachment_size or 0)}). "
+                f"Choisissez un autre fichier pour le remplacer\u00a0; {form.attachment.description}")
+        else:
+            del form.remove_attachment
+        return form
+
+    @expose("/fichier/")
+    def attachment_view(self):
+        """The compte rendu's file, for anyone who may read the meetings (viewers too)."""
+        meeting_id = parse_record_id(request.args.get("id"))
+        found = attachment_of(meeting_id) if meeting_id is not None else None
+        if found is None:
+            abort(404)
+        name, mimetype, content = found
+        return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+class TargetView(MaillageModelView):
+    """Everyone reads the targets; administrators set them."""
+
+    column_list = ("year", "territory", "indicator", "value")
+    column_filters = ("year", related_filter(Target.territory), choice_filter(Target.indicator))
+    column_default_sort = [("year", True), ("indicator", False)]
+    list_joins = ("territory",)
+    form_columns = ("year", "territory", "indicator", "value")
+    column_descriptions = {"territory": "Vide\u00a0: tout le réseau."}
+
+    @property
+    def can_create(self):
+        return user_may(ADMIN)
+
+    @property
+    def can_edit(self):
+        return user_may(ADMIN)
+
+    @property
+    def can_delete(self):
+        return user_may(ADMIN)
+
+    def is_action_allowed(self, name):
+        return user_may(ADMIN) and super().is_action_allowed(name)
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        if not self.can_create:
+            return self._admins_only()
+        return super().create_view()
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        if not self.can_edit:
+            return self._admins_only()
+        return super().edit_view()
+
+    def _admins_only(self):
+        flash(ADMIN_ONLY, "error")
+        return redirect(self.get_url(".index_view"))
