@@ -14,6 +14,7 @@ from models.training import is_trained_expression
 from models.formatting import format_date, format_percent, format_phone
 
 from .base import MaillageModelView, badge
+from .bulk import BulkActions
 from .fields import Chosen, prefill_pickers
 from .filters import ExpressionFilter, TerritoryFilter, choice_filter, related_filter
 from .privacy import ReferentPrivacy
@@ -74,7 +75,8 @@ class ReferentInline(InlineFormAdmin):
     form_label = "Référent·e"
 
 
-class StructureView(RecordPage, MaillageModelView):
+class StructureView(BulkActions, RecordPage, MaillageModelView):
+    bulk_actions = ("mark_checked", "assign_territory", "deactivate")  # admin_views/bulk.py
     details_template = "structure_details.html"  # + référent·e·s, antennes, trainings attended
     column_list = (
         "nom", "typologie", "commune", "territory", "telephone", "accueille_du_public",
@@ -146,7 +148,8 @@ def _trained_formatter(view, context, model, name):
     return badge("Formé·e", "success") if model.trained else badge("Non formé·e", "light")
 
 
-class ReferentView(ReferentPrivacy, RecordPage, MaillageModelView):
+class ReferentView(BulkActions, ReferentPrivacy, RecordPage, MaillageModelView):
+    bulk_actions = ("mark_checked", "deactivate")  # admin_views/bulk.py
     # + « Exporter ses données », « Anonymiser », trainings, territories relayed
     details_template = "referent_details.html"
     column_list = (

@@ -7,6 +7,7 @@ from models import Attendance, Referent, Training
 from models.formatting import format_euros
 
 from .base import MaillageModelView
+from .bulk import BulkActions
 from .filters import TerritoryFilter, related_filter
 
 
@@ -15,7 +16,8 @@ class AttendanceInline(InlineFormAdmin):
     form_label = "Présence"
 
 
-class TrainingView(MaillageModelView):
+class TrainingView(BulkActions, MaillageModelView):
+    bulk_actions = ("assign_territory",)  # admin_views/bulk.py
     column_list = ("date", "theme", "half_days", "trainer", "territory", "place", "cost")
     column_labels = {"cost": "Coût"}
     column_searchable_list = ("theme", "trainer", "place")

@@ -17,8 +17,9 @@ from .db import database
 from .directory import Territory
 from .validation import ValidationError, parse_record_id
 
-UNKNOWN_TERRITORY = ("Territoire inconnu (supprimé entre-temps ?)\u00a0: choisissez-en un "
+UNKNOWN_TERRITORY = ("Territoire inconnu (supprimé entre-temps\u00a0?)\u00a0: choisissez-en un "
                      "dans la liste. Rien n'a été modifié.")
+NO_TERRITORY = "Choisissez le territoire où affecter ces fiches. Rien n'a été modifié."
 
 
 def checked_values(today=None):
@@ -34,6 +35,8 @@ def deactivated_values():
 def territory_values(territory):
     """« Affecter à un territoire »: `territory` is a record, an id or the id as text
     (a form's value); an unknown one is refused in French."""
+    if territory is None or territory == "":
+        raise ValidationError({"territory": NO_TERRITORY})
     territory_id = getattr(territory, "id", None)
     if territory_id is None:
         territory_id = territory if isinstance(territory, int) else parse_record_id(territory)

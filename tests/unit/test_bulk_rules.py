@@ -9,7 +9,7 @@ import pytest
 from models import AuditEntry, Referent, Structure, Training, ValidationError, database
 from models.audit import acting_as
 from models.bulk import (
-    UNKNOWN_TERRITORY, apply_values, assign_territory, checked_values, deactivate, deactivated_values,
+    NO_TERRITORY, UNKNOWN_TERRITORY, apply_values, assign_territory, checked_values, deactivate, deactivated_values,
     mark_checked, pending_condition, territory_values,
 )
 from tests.helpers import make_referent, make_structure, make_territory
@@ -75,7 +75,7 @@ def test_an_unknown_territory_is_refused_in_french_and_nothing_changes():
     for unknown in (territory.id + 999, "999999", "abc", "", None):
         with pytest.raises(ValidationError) as refused:
             assign_territory(Structure.select(), unknown)
-        assert refused.value.errors == {"territory": UNKNOWN_TERRITORY}
+        assert refused.value.errors == {"territory": NO_TERRITORY if unknown in ("", None) else UNKNOWN_TERRITORY}
     assert snapshot(Structure) == before
     assert updates("Structure") == []
 
