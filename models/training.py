@@ -1,14 +1,16 @@
 """Trainings given to référent·e·s, counted in half-days, and who attended."""
 import os
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import groupby
+from typing import NamedTuple
 
 from peewee import (
-    BooleanField, CharField, DateField, ForeignKeyField, IntegerField, SmallIntegerField,
+    BooleanField, Case, CharField, DateField, ForeignKeyField, IntegerField, SmallIntegerField,
     TextField, fn,
 )
 
-from .db import VersionedModel
-from .directory import Referent, Territory
+from .db import VersionedModel, reading_order
+from .directory import Referent, Structure, Territory
 from .fields import MoneyField
 from .validation import Validator, check_non_negative
 
@@ -87,6 +89,9 @@ class Attendance(VersionedModel):
             v.add("referent", "Choisissez le ou la référent·e.")
         if self.evaluation is not None and not 1 <= self.evaluation <= 5:
             v.add("evaluation", "L'évaluation va de 1 à 5.")
+        elif self.evaluation is not None and not self.present:
+            v.add("evaluation", "Une personne absente n'évalue pas la formation : "
+                                "cochez « présent·e » ou retirez l'évaluation.")
         duplicate = Attendance.select().where(
             (Attendance.training == self.training_id)
             & (Attendance.referent == self.referent_id)
@@ -126,3 +131,72 @@ def is_trained_expression():
 def is_trained(referent):
     """The same rule for one référent·e."""
     return Referent.select().where(is_trained_expression() & (Referent.id == referent.id)).exists()
+
+
+# --- a training's attendance in figures (its page), a fixed number of queries ---
+def _ratio(part, whole, places="0.1"):
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+class AttendanceFigures(NamedTuple):
+    """Registered = every attendance row (present or not); the rate is present / registered;
+    the average is over the evaluations given (present people only)."""
+
+    registered: int
+    present: int
+    evaluations: int
+    evaluation_total: int
+
+    @property
+    def rate(self):
+        """Present / registered, as a fraction (0.75), or None with nobody registered."""
+        return _ratio(self.present, self.registered, "0.0001")
+
+    @property
+    def average_evaluation(self):
+        """Out of 5, one decimal (4.3), or None with no evaluation."""
+        return _ratio(self.evaluation_total, self.evaluations)
+
+
+def _figures_of(attendances):
+    present = [a for a in attendances if a.present]
+    marks = [a.evaluation for a in present if a.evaluation is not None]
+    return AttendanceFigures(len(attendances), len(present), len(marks), sum(marks))
+
+
+def attendance_figures(training):
+    """The training's AttendanceFigures (one query)."""
+    is_present = Case(None, [(Attendance.present == True, 1)], 0)  # noqa: E712
+    mark = Case(None, [(Attendance.present == True, Attendance.evaluation)], None)  # noqa: E712
+    registered, present, evaluations, total = (
+        Attendance.select(fn.COUNT(Attendance.id), fn.SUM(is_present), fn.COUNT(mark), fn.SUM(mark))
+        .where(Attendance.training == getattr(training, "id", training))
+        .tuples().get()
+    )
+    return AttendanceFigures(registered or 0, int(present or 0), evaluations or 0, int(total or 0))
+
+
+class StructureAttendance(NamedTuple):
+    structure: Structure
+    attendances: list  # Attendance rows, each with its .referent read
+    figures: AttendanceFigures
+
+
+def attendees_by_structure(training):
+    """The training's attendance rows grouped by the attendee's structure, structures
+    and people in reading order, each group with its figures (one query)."""
+    rows = (
+        Attendance.select(Attendance, Referent, Structure)
+        .join(Referent, on=Attendance.referent == Referent.id, attr="referent")
+        .join(Structure, on=Referent.structure == Structure.id, attr="structure")
+        .where(Attendance.training == getattr(training, "id", training))
+        .order_by(reading_order(Structure.nom), Structure.id, reading_order(Referent.nom),
+                  reading_order(Referent.prenom), Referent.id)
+    )
+    groups = []
+    for _, members in groupby(rows, key=lambda row: row.referent.structure_id):
+        members = list(members)
+        groups.append(StructureAttendance(members[0].referent.structure, members, _figures_of(members)))
+    return groups

@@ -312,3 +312,32 @@ def form_of(response):
     forms = [f for f in parser.forms if "logout" not in f["action"]]
     best = max(forms, key=lambda f: len(f["names"]), default={"values": {}, "names": set()})
     return PageForm(best["values"], best["names"])
+
+
+def make_attendance_network():
+    """For the attendance sheet: Vienne ⊃ RVC Poitiers ⊃ Bassin de Poitiers-Sud; Doubs
+    beside. A training of the RVC Poitiers lists Ahmed Benali and Claire Martin (CCAS de
+    Poitiers; Paul Ancien there is inactive) and Hélène Dupré (CIDFF, the bassin); not
+    Jules Verne (CCAS de Châtellerault, the Vienne itself) nor Émile Zola (Doubs)."""
+    vienne = make_territory("Vienne", kind="departement")
+    poitiers = make_territory("RVC Poitiers", parent=vienne)
+    sud = make_territory("Bassin de Poitiers-Sud", kind="bassin_de_vie", parent=poitiers)
+    doubs = make_territory("Doubs", kind="departement")
+    ccas = make_structure("CCAS de Poitiers", territory=poitiers, commune="Poitiers")
+    cidff = make_structure("CIDFF de la Vienne", territory=sud, typologie="CIDFF", commune="Ligugé")
+    chatellerault = make_structure("CCAS de Châtellerault", territory=vienne, commune="Châtellerault")
+    besancon = make_structure("France Victimes 25", territory=doubs, typologie="FRANCE_VICTIMES",
+                              commune="Besançon")
+    people = {
+        "claire": make_referent(ccas, "Martin", prenom="Claire"),
+        "ahmed": make_referent(ccas, "Benali", prenom="Ahmed"),
+        "inactive": make_referent(ccas, "Ancien", prenom="Paul", actif=False),
+        "helene": make_referent(cidff, "Dupré", prenom="Hélène"),
+        "jules": make_referent(chatellerault, "Verne", prenom="Jules"),
+        "emile": make_referent(besancon, "Zola", prenom="Émile"),
+    }
+    with database.connection_context():
+        training = Training.create(date=datetime.date(2027, 3, 9), theme="Repérer les violences",
+                                   territory=poitiers)
+    return {"vienne": vienne, "poitiers": poitiers, "sud": sud, "doubs": doubs,
+            "training": training, **people}

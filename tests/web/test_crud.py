@@ -84,23 +84,20 @@ def test_referent_crud_and_trained_flag(as_role):
     assert "Formé·e" in browser.get("/admin/referent/?flt0_0=1").get_data(as_text=True)
 
 
-def test_training_with_inline_attendance(as_role):
-    referent = make_referent(make_structure())
+def test_training_created_then_attendance_on_its_own_sheet(as_role):
     browser = as_role("editor")
     response = browser.post("/admin/training/new/", {
         "date": "2026-12-07", "theme": "Comprendre les violences conjugales", "half_days": "2",
         "trainer": "CIDFF", "cost_per_half_day": "350,00", "room_cost": "200",
-        "attendances-0-referent": referent.id, "attendances-0-present": "y",
-        "attendances-0-evaluation": "5",
     })
     assert response.status_code == 302, page_messages(response)
     training = saved(Training, theme="Comprendre les violences conjugales")
     assert training.cost == Decimal("900.00")
-    with database.connection_context():
-        assert [(a.referent_id, a.evaluation) for a in training.attendances] == [(referent.id, 5)]
     assert "900,00\xa0€" in browser.get("/admin/training/").get_data(as_text=True)
     form = browser.get(f"/admin/training/edit/?id={training.id}").get_data(as_text=True)
-    assert "Présence #1" in form and "Ajouter une ligne : Présence" in form
+    # No inline lines (a select of every référent·e): a link to the attendance sheet.
+    assert "Présence #1" not in form and "attendances-" not in form
+    assert f'href="/admin/training/presences/?id={training.id}">Saisir les présences' in form
     assert 'value="07/12/2026"' in form and 'data-date-format="DD/MM/YYYY"' in form
 
 

@@ -306,17 +306,18 @@ def test_a_line_added_by_someone_else_is_kept_and_announced(as_role, scenario):
     assert read(Scenario, scenario.id).name == "Coordination 2027 bis"
 
 
-def test_a_stale_inline_attendance_is_refused(as_role):
-    """Trainings carry their attendance inline: the same rule."""
+def test_a_stale_attendance_edit_is_refused(as_role):
+    """Attendance lines are edited in their own grid (the training's sheet has its own
+    check: tests/web/test_attendance_screen.py): the same rule."""
     referent = make_referent(make_structure())
     with database.connection_context():
         training = Training.create(date="2027-03-10", theme="Repérer les violences", half_days=1)
-        training.attendances.model.create(training=training, referent=referent, evaluation=3)
-    url = f"/admin/training/edit/?id={training.id}"
+        line = training.attendances.model.create(training=training, referent=referent, evaluation=3)
+    url = f"/admin/attendance/edit/?id={line.id}"
     alice, bob = as_role("editor"), as_role("editor")
     alice_form, bob_form = open_form(alice, url), open_form(bob, url)
-    assert_saved(alice, post_form(alice, url, alice_form, **{"attendances-0-evaluation": "5"}))
-    assert_refused(post_form(bob, url, bob_form, **{"attendances-0-evaluation": "1"}))
+    assert_saved(alice, post_form(alice, url, alice_form, evaluation="5"))
+    assert_refused(post_form(bob, url, bob_form, evaluation="1"))
     with database.connection_context():
         assert [a.evaluation for a in training.attendances] == [5]
 
