@@ -3,7 +3,6 @@ import io
 
 from flask import abort, flash, redirect, request, send_file
 from flask_admin import expose
-from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_admin.model.fields import AjaxSelectMultipleField
 from markupsafe import Markup
@@ -20,7 +19,8 @@ from models.validation import parse_record_id
 
 from .access import ADMIN, user_may
 from .base import MaillageModelView
-from .filters import choice_filter, related_filter
+from .fields import SearchLoader
+from .filters import TerritoryFilter, choice_filter, related_filter
 
 ADMIN_ONLY = ("Les objectifs sont fixés par les administrateur·rice·s\u00a0: votre rôle permet de les "
               "consulter. Demandez à un·e administrateur·rice de les modifier. Rien n'a été modifié.")
@@ -41,26 +41,7 @@ class WithinTerritoryFilter(BasePeeweeFilter):
         return "est ou contient"
 
 
-class StructureLoader(QueryAjaxModelLoader):
-    """Type to find a structure by name or commune, among thousands, in alphabetical order."""
-
-    def __init__(self, name):
-        super().__init__(name, Structure, fields=["nom", "commune"], placeholder="Tapez un nom ou une commune…")
-
-    def get_one(self, pk):
-        record_id = parse_record_id(pk)
-        return None if record_id is None else Structure.get_or_none(Structure.id == record_id)
-
-    def get_list(self, term, offset=0, limit=20):
-        query = in_label_order(Structure)
-        term = (term or "").strip()
-        if term:
-            pattern = f"%{term}%"
-            query = query.where((Structure.nom ** pattern) | (Structure.commune ** pattern))
-        return list(query.offset(offset).limit(limit))
-
-
-STRUCTURES = StructureLoader("structures")
+STRUCTURES = SearchLoader("structures", Structure)  # type to find among thousands
 
 
 class AttachmentField(FileField):
@@ -101,7 +82,7 @@ class MeetingView(MaillageModelView):
     column_sortable_list = ("date", "kind", "territory", "participants", "next_meeting_date")
     column_searchable_list = ("minutes", "decisions")
     column_filters = (
-        WithinTerritoryFilter(Meeting.territory), choice_filter(Meeting.kind), "date",
+        TerritoryFilter(Meeting.territory), choice_filter(Meeting.kind), "date",
     )
     column_default_sort = ("date", True)
     list_joins = ("territory",)
