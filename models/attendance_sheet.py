@@ -19,7 +19,7 @@ from peewee import JOIN, Case
 
 from .db import ConflictError, database, reading_order
 from .directory import Referent, Structure, within_territory
-from .formatting import ascii_fold
+from .search import matches_words
 from .training import Attendance, Training
 from .validation import ValidationError, parse_record_id
 
@@ -27,9 +27,6 @@ ROSTER_LIMIT = 400  # people on one sheet; beyond: those with a line, and the se
 SEARCH_LIMIT = 20   # answers of the « Ajouter une personne » search
 MAX_LINES = 2000    # lines one save may carry
 EVALUATIONS = (1, 2, 3, 4, 5)
-# Letters a French name may write with an accent: matched by any one character in
-# SQL (LIKE '_'), then checked accents aside in Python.
-ACCENTED_LETTERS = set("aceinouy")
 RELOAD = "Rechargez la page, puis refaites vos changements. Rien n'a été enregistré."
 
 
@@ -114,43 +111,18 @@ def roster(training):
 
 
 # --- « Ajouter une personne hors territoire » ------------------------------------
-def _folded(text):
-    return ascii_fold(text).casefold()
-
-
-def _sql_pattern(word):
-    """LIKE pattern of one folded word: a letter that may carry an accent, and anything
-    but a letter or digit, matches any one character."""
-    return "%" + "".join(
-        "_" if character in ACCENTED_LETTERS or not character.isalnum() else character
-        for character in word
-    ) + "%"
-
-
 def find_referents(text, limit=SEARCH_LIMIT):
     """Up to `limit` active référent·e·s whose first name, name, structure or commune
-    contain every word of `text`, case and accents aside ("helene ccas" finds Hélène
-    of the CCAS), in reading order (one query)."""
-    words = _folded(text).split()
-    if not words:
+    hold every word of `text`, case and accents aside as every search of the panel
+    (models/search.py: "helene ccas" finds Hélène of the CCAS), in reading order (one query)."""
+    condition = matches_words([Referent.prenom, Referent.nom, Structure.nom, Structure.commune], text)
+    if condition is None:
         return []
-    query = (Referent.select(Referent, Structure)
-             .join(Structure, on=Referent.structure == Structure.id, attr="structure")
-             .where(Referent.actif == True)  # noqa: E712
-             .order_by(reading_order(Referent.nom), reading_order(Referent.prenom), Referent.id))
-    for word in words:
-        pattern = _sql_pattern(word)
-        query = query.where((Referent.prenom ** pattern) | (Referent.nom ** pattern)
-                            | (Structure.nom ** pattern) | (Structure.commune ** pattern))
-    found = []
-    for person in query.iterator():
-        seen = _folded(" ".join(filter(None, (person.prenom, person.nom, person.structure.nom,
-                                              person.structure.commune))))
-        if all(word in seen for word in words):
-            found.append(person)
-            if len(found) == limit:
-                break
-    return found
+    return list(Referent.select(Referent, Structure)
+                .join(Structure, on=Referent.structure == Structure.id, attr="structure")
+                .where((Referent.actif == True) & condition)  # noqa: E712
+                .order_by(reading_order(Referent.nom), reading_order(Referent.prenom), Referent.id)
+                .limit(limit))
 
 
 # --- saving the sheet ---------------------------------------------------------------
