@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from flask import render_template
-from flask_admin import Admin, AdminIndexView, expose
+from flask_admin import Admin
 from flask_admin.babel import domain as admin_babel_domain
 from flask_admin.theme import Bootstrap4Theme
 from peewee import DataError
@@ -11,13 +11,11 @@ from models import (
     Attendance, AuditEntry, CostLine, FundingLine, Meeting, Referent, Scenario, Structure, Target,
     Territory, Training, User,
 )
-from models.directory import needs_review_condition
-from models.training import is_trained_expression
 
 from . import theme
-from .access import AccessRules
 from .audit import AuditEntryView
 from .budget import CostLineView, FundingLineView, ScenarioView
+from .dashboard import DashboardView
 from .directory import ReferentView, StructureView, TerritoryView
 from .exports import ExportsView
 from .imports import ImportView
@@ -28,23 +26,6 @@ from .training import AttendanceView, TrainingView
 from .security import csp_nonce, init_security
 from .history import register_audit
 from .users import AccountView, UserView
-
-
-class DashboardView(AccessRules, AdminIndexView):
-    @expose("/")
-    def index(self):
-        counts = [
-            ("Structures", Structure.select().count(), "structure"),
-            ("Référent·e·s", Referent.select().count(), "referent"),
-            ("Formations", Training.select().count(), "training"),
-            ("Scénarios", Scenario.select().count(), "scenario"),
-        ]
-        active = Referent.select().where(Referent.actif == True)  # noqa: E712
-        return self.render(
-            "dashboard.html", counts=counts, active_referents=active.count(),
-            trained=active.where(is_trained_expression()).count(),
-            to_review=Structure.select().where(needs_review_condition(Structure.date_maj)).count(),
-        )
 
 
 def use_our_wording():

@@ -40,6 +40,9 @@ class PrivacyPageView(AccessRules, BaseView):
 
     access_level = READ
 
+    def is_visible(self):
+        return False  # linked from every page's footer (maillage_master.html): the menu stays on one line
+
     @expose("/")
     def index(self):
         return self.render(
