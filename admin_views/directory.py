@@ -78,6 +78,7 @@ class ReferentInline(InlineFormAdmin):
 class StructureView(BulkActions, RecordPage, MaillageModelView):
     bulk_actions = ("mark_checked", "assign_territory", "deactivate")  # admin_views/bulk.py
     details_template = "structure_details.html"  # + référent·e·s, antennes, trainings attended
+    create_template = edit_template = "structure_form.html"  # référent·e·s inline, compact
     column_list = (
         "nom", "typologie", "commune", "territory", "telephone", "accueille_du_public",
         "active_referents", "actif", "date_maj",
