@@ -88,7 +88,9 @@
   }
 
   if (filter) {
-    filter.addEventListener("input", applyFilter);
+    ["input", "search", "change"].forEach(function (name) {  // typing, the × of the box, a reset
+      filter.addEventListener(name, applyFilter);
+    });
   }
 
   // Enter in a search box searches, it does not save the sheet.
