@@ -16,6 +16,8 @@ from models.directory import (
     REFERENT_ROLES, TYPOLOGY_LABELS, Referent, Structure, Territory, needs_review_condition,
     subtree_ids, within_territory,
 )
+from models.follow_up import yearly_follow_up
+from models.meetings import MEETING_KIND_LABELS, Meeting, MeetingStructure
 from models.network import network_coverage, without_referent_expression
 from models.formatting import format_phone
 from models.training import Attendance, Training, is_trained_expression
@@ -173,6 +175,46 @@ def _attendance_rows(territory):
         ]
 
 
+MEETING_COLUMNS = [
+    Column("Date", "date"), Column("Type de réunion", "text", 34), Column("Territoire", "text", 22),
+    Column("Structures représentées", "integer"), Column("Participant·e·s", "integer"),
+    Column("Décisions, suites", "text", 50), Column("Prochaine réunion", "date"),
+]
+
+
+def _meeting_rows(territory):
+    represented = (MeetingStructure.select(fn.COUNT(MeetingStructure.id))
+                   .where(MeetingStructure.meeting == Meeting.id))
+    query = (Meeting.select(Meeting.date, Meeting.kind, Territory.name, represented.alias("represented"),
+                            Meeting.participants, Meeting.decisions, Meeting.next_meeting_date)
+             .join(Territory, JOIN.LEFT_OUTER, on=(Meeting.territory == Territory.id))
+             .order_by(Meeting.date, Meeting.id))
+    if territory:
+        query = query.where(within_territory(Meeting.territory, territory))
+    for day, kind, place, represented_count, participants, decisions, next_date in query.tuples().iterator():
+        yield [day, MEETING_KIND_LABELS.get(kind, kind), place or "", represented_count, participants,
+               decisions, next_date]
+
+
+FOLLOW_UP_COLUMNS = [
+    Column("Indicateur", "text", 40), Column("Réalisé", "number"), Column("Prévu d'ici la fin de l'année", "integer"),
+    Column("Objectif", "integer"),
+]
+
+
+def _follow_up_rows(territory, year):
+    figures = yearly_follow_up(year, territory)
+    for indicator in figures.indicators.values():
+        if indicator.held or indicator.planned or indicator.target is not None:
+            yield [indicator.label, indicator.held, indicator.planned, indicator.target]
+    yield ["Référent·e·s venu·e·s en formation", figures.attendees, None, None]
+    yield ["Taux de présence (%)", figures.attendance_rate, None, None]
+    yield ["Évaluation moyenne (sur 5)", figures.evaluation_average, None, None]
+    yield ["Coût des formations (€)", figures.training_cost, None, None]
+    if figures.training_budget is not None:
+        yield ["Budget « Formations » du scénario en vigueur (€)", figures.training_budget, None, None]
+
+
 def _write_cover(sheet, formats, filters, author, counts):
     sheet.set_column(0, 0, 34)
     sheet.set_column(1, 1, 60)
@@ -234,6 +276,11 @@ def write_pack(target, filters, author):
     euro_total_row(sheet, count + 1, 0, [len(TRAINING_COLUMNS) - 1], 1, count, formats)
     sheet = workbook.add_worksheet("Présences")
     write_table(sheet, ATTENDANCE_COLUMNS, _attendance_rows(filters.territory), formats)
+    sheet = workbook.add_worksheet("Réunions")
+    write_table(sheet, MEETING_COLUMNS, _meeting_rows(filters.territory), formats)
+    year = datetime.date.today().year
+    sheet = workbook.add_worksheet(f"Suivi {year}")
+    write_table(sheet, FOLLOW_UP_COLUMNS, _follow_up_rows(filters.territory, year), formats)
     if filters.scenarios:
         add_comparison_sheets(workbook, formats, ScenarioComparison(filters.scenarios), author,
                               datetime.date.today())

@@ -7,7 +7,8 @@ import json
 import openpyxl
 from data_inclusion.schema import v1 as data_inclusion
 
-from models import Attendance, CommitteePack, Scenario, Structure, Training, database
+from models import Attendance, CommitteePack, Meeting, Scenario, Structure, Territory, Training, database
+from models.directory import subtree_ids
 from seeds.loader import load_seeds
 from tests.helpers import make_network, make_referent, make_structure, make_territory
 
@@ -67,7 +68,9 @@ def test_pack_filtered_by_territory_and_bad_choices(as_role):
     response = editor.post("/admin/exports/", {"territory": territory_id})
     workbook = openpyxl.load_workbook(io.BytesIO(editor.get(response.headers["Location"]).data))
     names = {row[0] for row in workbook["Structures par bassin de vie"].iter_rows(min_row=2, values_only=True)}
-    assert names == {structure.territory.name}
+    with database.connection_context():
+        inside = {t.name for t in Territory.select().where(Territory.id << subtree_ids(structure.territory_id))}
+    assert structure.territory.name in names and names <= inside  # the territory and its sub-territories
     assert "Comparaison" not in workbook.sheetnames
     with database.connection_context():
         one_scenario = str(Scenario.select().first().id)
@@ -83,6 +86,11 @@ def test_a_territory_pack_includes_its_sub_territories_and_shows_coverage(as_rol
     with database.connection_context():
         Training.create(date=datetime.date(2026, 11, 5), theme="Accueillir", half_days=1,
                         territory=territories["Bassin Poitiers-Nord"])
+        meeting = Meeting(date=datetime.date.today(), kind="cellule_operationnelle",
+                          territory=territories["RVC Poitiers"], participants=9, decisions="Relancer la MDS")
+        meeting.structures = [structures["MDS Poitiers"], structures["CCAS de Poitiers"]]
+        meeting.save()
+        Meeting.create(date=datetime.date(2026, 11, 21), kind="comite_pilotage", territory=territories["Ailleurs"])
     editor = as_role("editor")
     response = editor.post("/admin/exports/", {"territory": str(territories["Vienne"].id)})
     workbook = openpyxl.load_workbook(io.BytesIO(editor.get(response.headers["Location"]).data))
@@ -97,6 +105,12 @@ def test_a_territory_pack_includes_its_sub_territories_and_shows_coverage(as_rol
     assert vienne[1:8] == (6, 5, 3, 0.6, 2, 5, 2)
     gaps = {row[1] for row in workbook["Structures sans référent·e"].iter_rows(min_row=2, values_only=True)}
     assert gaps == {"MDS Poitiers", "Épicerie solidaire"}  # Centre social is elsewhere
+    meetings = list(workbook["Réunions"].iter_rows(min_row=2, values_only=True))
+    assert [row[1:6] for row in meetings] == [
+        ("Cellule opérationnelle", "RVC Poitiers", 2, 9, "Relancer la MDS")]  # not Ailleurs' comité
+    follow_up = {row[0]: row[1:] for row in workbook[f"Suivi {datetime.date.today().year}"].iter_rows(
+        min_row=2, values_only=True)}
+    assert follow_up["Réunions\u00a0: cellule opérationnelle"][:2] == (1, 0)
 
 
 def test_export_committee_command(app, tmp_path):
