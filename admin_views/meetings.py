@@ -3,15 +3,13 @@ import io
 
 from flask import abort, flash, redirect, request, send_file
 from flask_admin import expose
-from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_admin.model.fields import AjaxSelectMultipleField
 from markupsafe import Markup
 from peewee import fn
 from wtforms import BooleanField, FileField
 
 from models import Meeting, MeetingStructure, Structure, Target, Territory
-from models.db import in_label_order, label_columns
-from models.directory import within_territory
+from models.db import label_columns
 from models.meetings import (
     ATTACHMENT_KINDS, ATTACHMENT_MAX_BYTES, MEETING_FORM_REMINDER, attachment_of, format_size,
 )
@@ -24,21 +22,6 @@ from .filters import TerritoryFilter, choice_filter, related_filter
 
 ADMIN_ONLY = ("Les objectifs sont fixés par les administrateur·rice·s\u00a0: votre rôle permet de les "
               "consulter. Demandez à un·e administrateur·rice de les modifier. Rien n'a été modifié.")
-
-
-class WithinTerritoryFilter(BasePeeweeFilter):
-    """A territory and its sub-territories (a département shows its réseaux' rows)."""
-
-    def __init__(self, field, name="Territoire (avec ses sous-territoires)"):
-        super().__init__(column=field, name=name, options=lambda: [
-            (str(row.id), str(row)) for row in in_label_order(Territory)])
-
-    def apply(self, query, value):
-        territory_id = parse_record_id(value)
-        return query.where(within_territory(self.column, territory_id if territory_id is not None else 0))
-
-    def operation(self):
-        return "est ou contient"
 
 
 STRUCTURES = SearchLoader("structures", Structure)  # type to find among thousands

@@ -108,6 +108,7 @@ class Territory(VersionedModel):
         verbose_name = "territoire"
         verbose_name_plural = "territoires"
         label_fields = ("name",)
+        owned_backrefs = ("targets",)  # models/meetings.py: its yearly targets go with it
 
     def __str__(self):
         return self.name
@@ -239,6 +240,7 @@ class Structure(VersionedModel):
         verbose_name = "structure"
         verbose_name_plural = "structures"
         label_fields = ("nom", "commune")
+        owned_backrefs = ("meeting_links",)  # models/meetings.py: "represented at" links
 
     def __str__(self):
         return f"{self.nom} ({self.commune})" if self.commune else self.nom

@@ -260,12 +260,6 @@ class MeetingStructure(BaseModel):
         v.raise_if_any()
 
 
-# A structure deleted takes its "represented at" links with it (ON DELETE CASCADE in
-# the database too), and a territory deleted its targets, both recorded in the audit
-# history: declared here, beside the tables these rows live in.
-# TODO(lead): move into Structure.Meta / Territory.Meta in models/directory.py.
-Structure._meta.owned_backrefs = (*Structure._meta.owned_backrefs, "meeting_links")
-
 
 # --- yearly targets --------------------------------------------------------------
 SESSIONS, HALF_DAYS = "sessions_formation", "demi_journees_formation"
@@ -334,8 +328,6 @@ class Target(VersionedModel):
                     f"en {self.year}\u00a0: modifiez-le plutôt que d'en créer un second."))
         v.raise_if_any()
 
-
-Territory._meta.owned_backrefs = (*Territory._meta.owned_backrefs, "targets")
 
 
 def targets_for(year, territory=None):
