@@ -240,6 +240,18 @@ class MaillageModelView(AccessRules, ModelView):
         self.form_ajax_refs = {**searchable_pickers(self), **dict(self.form_ajax_refs or {})}
         return super()._process_ajax_references()
 
+    def create_form(self, obj=None):
+        return self._in_declared_order(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._in_declared_order(super().edit_form(obj))
+
+    def _in_declared_order(self, form):
+        """Fields in form_columns' order: Flask-Admin puts form_extra_fields last."""
+        order = {name: index for index, name in enumerate(self.form_columns or ())}
+        form._fields = dict(sorted(form._fields.items(), key=lambda item: order.get(item[0], len(order))))
+        return form
+
     def scaffold_form(self):
         form_class = super().scaffold_form()
         if issubclass(self.model, VersionedModel):
@@ -286,7 +298,7 @@ class MaillageModelView(AccessRules, ModelView):
                 (index, flt) for index, flt in enumerate(self._filters)
                 if str(flt.name) == name and (not kind or isinstance(flt, kind[0])))
             args[f"flt{position}_{self.get_filter_arg(index, found)}"] = value
-        return self.get_url(".index_view", **args)
+        return self.get_url(f"{self.endpoint}.index_view", **args)  # from any page
 
     def search_placeholder(self):
         names = [
