@@ -10,8 +10,9 @@ from wtforms import BooleanField, FileField
 
 from models import Meeting, MeetingStructure, Structure, Target, Territory
 from models.db import label_columns
+from models.follow_up import meeting_counts
 from models.meetings import (
-    ATTACHMENT_KINDS, ATTACHMENT_MAX_BYTES, MEETING_FORM_REMINDER, attachment_of, format_size,
+    MEETING_KINDS, ATTACHMENT_KINDS, ATTACHMENT_MAX_BYTES, MEETING_FORM_REMINDER, attachment_of, format_size,
 )
 from models.validation import parse_record_id
 
@@ -56,6 +57,7 @@ def _structures_formatter(view, context, model, name):
 
 class MeetingView(MaillageModelView):
     create_template, edit_template = "meeting_create.html", "meeting_edit.html"
+    list_template = "meeting_list.html"  # + « Bilan par année, territoire et type »
     column_list = ("date", "kind", "territory", "structure_count", "participants", "attachment_name",
                    "next_meeting_date")
     column_details_list = ("date", "kind", "territory", "structures", "participants", "minutes",
@@ -110,6 +112,14 @@ class MeetingView(MaillageModelView):
         else:
             del form.remove_attachment
         return form
+
+    @expose("/bilan/")
+    def counts_view(self):
+        """Meetings held per year × territory × kind: the table FSE+ and the comité ask for."""
+        table = {}
+        for count in meeting_counts():
+            table.setdefault(count.year, {}).setdefault(count.territory_name or "Sans territoire", {})[count.kind] = count.count
+        return self.render("meeting_counts.html", table=table, kinds=MEETING_KINDS)
 
     @expose("/fichier/")
     def attachment_view(self):

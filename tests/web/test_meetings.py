@@ -3,6 +3,7 @@ the compte rendu's file is checked by its content and size (refused in French, n
 saved), downloaded with the grid's own role checks; structures are picked by typing;
 the grid's territory filter includes sub-territories; targets are set by admins only."""
 import datetime
+import html
 import io
 import json
 import re
@@ -10,7 +11,7 @@ import zipfile
 
 from models import Meeting, MeetingStructure, Target, database
 from models.meetings import ATTACHMENT_MAX_BYTES, MEETING_FORM_REMINDER
-from tests.helpers import QueryCounter, make_structure, make_territory, page_messages
+from tests.helpers import QueryCounter, make_network, make_structure, make_territory, page_messages
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200
@@ -199,3 +200,20 @@ def test_targets_are_set_by_admins_only(as_role):
     with database.connection_context():
         assert Target.select().count() == 1
     assert "Objectifs" in as_role("viewer").get("/admin/target/").get_data(as_text=True)
+
+
+def test_meetings_are_counted_per_year_territory_and_kind(as_role):
+    territories, _ = make_network()
+    today = datetime.date.today()
+    with database.connection_context():
+        for kind, territory in (("cellule_operationnelle", "RVC Poitiers"), ("cellule_operationnelle", "RVC Poitiers"),
+                                ("comite_pilotage", "Vienne")):
+            Meeting.create(date=today, kind=kind, territory=territories[territory])
+        Meeting.create(date=today + datetime.timedelta(days=400), kind="autre", territory=territories["Vienne"])
+    viewer = as_role("viewer")
+    assert "Bilan par année, territoire et type" in viewer.get("/admin/meeting/").get_data(as_text=True)
+    page = html.unescape(viewer.get("/admin/meeting/bilan/").get_data(as_text=True))
+    rows = {cells[0]: cells[1:] for cells in (
+        re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", row) for row in re.findall(r"<tr>(.*?)</tr>", page, re.S))}
+    assert rows["RVC Poitiers"] == ["0", "2", "0", "0", "0", "0", "2"]
+    assert rows["Vienne"] == ["0", "0", "1", "0", "0", "0", "1"]  # the one next year is not held yet
