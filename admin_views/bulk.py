@@ -42,6 +42,7 @@ NBSP = "\u00a0"
 # How a participle agrees with each model's noun: feminine, or the inclusive form.
 FEMININE_MODELS = {"Structure", "Training", "Territory"}
 SAMPLE_SIZE = 5  # records named on the confirmation page
+MAX_TICKED = 1000  # ids a ticked run may name (a grid's page shows 100 at most)
 
 
 def agree(stem, count, model):
@@ -171,6 +172,8 @@ class BulkActions:
         primary_key = self.model._meta.primary_key
         if "ids" in request.args:
             ids = [i for i in map(parse_record_id, request.args["ids"].split(",")) if i is not None]
+            if len(ids) > MAX_TICKED:
+                abort(400)  # not from a grid's page (at most 100 rows): a crafted address
             query = self.model.select(primary_key).where(primary_key << ids)
             return query, f"les fiches cochées ({format_number(len(ids), 0)})", True
         view_args = self._get_list_extra_args()

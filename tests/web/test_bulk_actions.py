@@ -4,11 +4,14 @@ grid's search and filters, all pages; one transaction, one audit row per record
 changed, editors only, CSRF checked."""
 import datetime
 import json
+import os
 import re
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from models import AuditEntry, Referent, Structure, Training, database
 from models.bulk import NO_TERRITORY, UNKNOWN_TERRITORY
@@ -275,3 +278,47 @@ def test_referents_and_trainings_offer_their_own_actions(app, as_role):
         assert {Training.get_by_id(t.id).territory_id for t in trainings} == {territory.id}
     # An action a grid does not declare is refused.
     assert editor.get("/admin/training/bulk/?action=deactivate").status_code == 302
+
+
+HOSTILE = ["", "0", "-1", "9" * 30, "abc", "1,2", "１", "\u202e", "<script>", "x" * 3000,
+           "https://ailleurs.example/", "//ailleurs.example", "1" + ",1" * 2000]
+
+
+FUZZ = settings(max_examples=int(os.environ.get("MAILLAGE_FUZZ_EXAMPLES", "60")), deadline=None,
+                database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+hostile = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=20))
+
+
+def test_hostile_addresses_and_posts_never_give_a_500_nor_leave_an_invalid_row(as_role):
+    """/bulk/ with random actions, ids, filters, search, return addresses, territories
+    and fingerprints: a French page or a redirect here, never a 500; rows stay valid."""
+    territory = make_territory()
+    make_referent(make_structure(territory=territory, date_maj=OLD))
+    with database.connection_context():
+        Training.create(date=OLD, theme="Module")
+    editor = as_role("editor")
+    token = editor.csrf_token("/admin/structure/")
+
+    @FUZZ
+    @given(
+        endpoint=st.sampled_from(["structure", "referent", "training", "territory"]),
+        action=st.one_of(st.sampled_from(["mark_checked", "assign_territory", "deactivate", "delete"]),
+                         st.text(max_size=8)),
+        arguments=st.dictionaries(
+            st.sampled_from(["ids", "search", "flt0_1", "flt1_0", "page_size", "url", "sort"]), hostile, max_size=4),
+        posted=st.dictionaries(st.sampled_from(["territory", "fingerprint"]), hostile, max_size=2),
+    )
+    def example(endpoint, action, arguments, posted):
+        link = f"/admin/{endpoint}/bulk/"
+        query = {**arguments, "action": action}
+        shown = editor.client.get(link, query_string=query)
+        assert shown.status_code < 500, (link, query)
+        done = editor.client.post(link, query_string=query, data={"csrf_token": token, **posted})
+        assert done.status_code < 500, (link, query, posted)
+        assert not done.headers.get("Location", "").startswith(("http", "//"))  # never sent elsewhere
+        with database.connection_context():
+            for model in (Structure, Referent, Training):
+                for record in model.select():
+                    record.full_clean()
+
+    example()
