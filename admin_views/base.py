@@ -122,7 +122,13 @@ class VersionedInlineList(InlineModelFormList):
                 raise ConflictError(self.model, line_id)
             if self.should_delete(entry):
                 row.expect_version(token)
-                row.delete_with_dependents()
+                try:
+                    row.delete_with_dependents()
+                except ConflictError:
+                    raise
+                except ValidationError as error:  # says which line could not go
+                    raise ValidationError({"__all__": (
+                        f"{self.model._meta.verbose_name.capitalize()} «\u00a0{row}\u00a0» — {error.describe()}")}) from None
                 continue
             row = row or self.model()
             version_read = row.version

@@ -347,6 +347,6 @@ def test_deleting_an_inline_referent_with_attendances_is_refused_in_french(as_ro
                                              "commune": ["Loudun"]})
     html = html_of(response)
     assert response.status_code == 200, response.status_code
-    assert "Suppression impossible" in html and "1 présence" in html
+    assert "Référent·e «\u00a0Claire Martin\u00a0» — Suppression impossible" in html and "1 présence" in html
     assert read(Referent, martin.id) is not None
     assert read(Structure, structure.id).commune is None  # all or nothing
