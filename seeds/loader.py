@@ -4,6 +4,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from models import CostLine, FundingLine, Scenario, Structure, Target, Territory, database
+from models.budget import FundingYear
 from models.meetings import current_year
 
 SEEDS_DIRECTORY = Path(__file__).parent
@@ -71,7 +72,11 @@ def load_scenarios():
         for line in cost_lines:
             CostLine.create(scenario=scenario, **_money(line, "quantity", "unit_cost", "amount"))
         for line in funding_lines:
-            FundingLine.create(scenario=scenario, **_money(line, "amount"))
+            line = dict(line)
+            years = line.pop("years", [])
+            funding_line = FundingLine.create(scenario=scenario, **_money(line, "amount"))
+            for year in years:  # a convention's amount for each of its years
+                FundingYear.create(funding_line=funding_line, **_money(year, "amount"))
         created += 1
     return created
 

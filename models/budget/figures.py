@@ -16,7 +16,8 @@ from peewee import JOIN, Case, fn
 
 from ..formatting import to_cents
 from .models import (
-    ASSOCIATION_OVERHEAD_RATE, COST_CATEGORIES, FUNDING_STATUSES, CostLine, FundingLine, Scenario,
+    ASSOCIATION_OVERHEAD_RATE, COST_CATEGORIES, FUNDER_KINDS, FUNDING_STATUSES, CostLine, FundingLine,
+    FundingYear, Scenario,
 )
 
 ZERO = Decimal("0")
@@ -53,6 +54,33 @@ def is_cash(kind):
 
 def is_cash_sql():
     return FundingLine.kind.in_(CASH_KINDS)
+
+
+# --- a funding line's amount and status in a year ------------------------------
+# A line's own amount is yearly: the same each year of the scenario (as before
+# amounts per year existed), except the years that have their own FundingYear row.
+def years_of(line):
+    """Year → FundingYear of a line, as loaded by lines_of() (none for an unsaved line)."""
+    return getattr(line, "loaded_years", None) or {}
+
+
+def funding_amount(line, year):
+    own = years_of(line).get(year)
+    return Decimal(own.amount if own is not None else (line.amount or 0))
+
+
+def funding_status(line, year):
+    own = years_of(line).get(year)
+    return (own.status if own is not None else None) or line.status
+
+
+def funding_amount_sql(year_row):
+    """Whole cents of a line in the year joined as `year_row` (a FundingYear alias)."""
+    return _units(fn.COALESCE(year_row.amount, FundingLine.amount, 0), MONEY_PLACES)
+
+
+def funding_status_sql(year_row):
+    return fn.COALESCE(year_row.status, FundingLine.status)
 
 
 # --- the effective overhead rate ---------------------------------------------
@@ -139,6 +167,7 @@ class ScenarioTotals:
                 self.etp += Decimal(line.quantity)
         self.cash_lines = [f for f in self.funding_lines if is_cash(f.kind)]
         self.in_kind_lines = [f for f in self.funding_lines if not is_cash(f.kind)]
+        self.first_year = scenario.start_year
 
     # --- costs ------------------------------------------------------------
     @property
@@ -186,28 +215,46 @@ class ScenarioTotals:
     def multi_year_total_with_overhead(self):
         return sum((y.total_with_overhead for y in self.years), ZERO)
 
-    # --- funding ----------------------------------------------------------
-    def _cash_sum(self, status=None):
+    # --- funding (the figures without a year: the first year's) -------------
+    def _cash_sum(self, status=None, year=None):
+        year = year or self.first_year
         return sum(
-            (Decimal(f.amount or 0) for f in self.cash_lines if status in (None, f.status)),
+            (funding_amount(f, year) for f in self.cash_lines
+             if status in (None, funding_status(f, year))),
             ZERO,
         )
 
+    def by_status_in(self, year):
+        """Cash funding of `year` per status (piste, sollicité, acquis), in that order."""
+        return OrderedDict((code, self._cash_sum(code, year)) for code, _ in FUNDING_STATUSES)
+
     @property
     def by_status(self):
-        """Cash funding per status (piste, sollicité, acquis), in that order."""
-        return OrderedDict((code, self._cash_sum(code)) for code, _ in FUNDING_STATUSES)
+        return self.by_status_in(self.first_year)
 
-    def by_funder(self):
-        """Funder → {status: amount, "total": amount}, cash only, in entry order."""
+    def _table(self, key, year=None):
+        """key(line) → {status: amount, "total": amount}, cash only, in entry order."""
+        year = year or self.first_year
         table = OrderedDict()
         for line in self.cash_lines:
             row = table.setdefault(
-                line.funder, OrderedDict([*((c, ZERO) for c, _ in FUNDING_STATUSES), ("total", ZERO)])
+                key(line), OrderedDict([*((c, ZERO) for c, _ in FUNDING_STATUSES), ("total", ZERO)])
             )
-            row[line.status] += Decimal(line.amount or 0)
-            row["total"] += Decimal(line.amount or 0)
+            amount = funding_amount(line, year)
+            row[funding_status(line, year)] += amount
+            row["total"] += amount
         return table
+
+    def by_funder(self, year=None):
+        """Funder → {status: amount, "total": amount}, cash only, in entry order."""
+        return self._table(lambda line: line.funder, year)
+
+    def by_funder_kind(self, year=None):
+        """Kind of funder (état, région…) → {status: amount, "total": amount}, cash only,
+        every kind in FUNDER_KINDS' order (zero when none)."""
+        found = self._table(lambda line: line.funder_kind, year)
+        empty = OrderedDict([*((c, ZERO) for c, _ in FUNDING_STATUSES), ("total", ZERO)])
+        return OrderedDict((code, found.get(code, empty)) for code, _ in FUNDER_KINDS)
 
     @property
     def cash_total(self):
@@ -217,9 +264,25 @@ class ScenarioTotals:
     def acquired(self):
         return self._cash_sum("acquis")
 
+    def in_kind_in(self, year):
+        return sum((funding_amount(f, year) for f in self.in_kind_lines), ZERO)
+
     @property
     def in_kind(self):
-        return sum((Decimal(f.amount or 0) for f in self.in_kind_lines), ZERO)
+        return self.in_kind_in(self.first_year)
+
+    @property
+    def funding_years(self):
+        """The funding plan: costs, funding and gap for each year of the scenario."""
+        return [FundingPlanYear(self, figures) for figures in self.years]
+
+    @property
+    def multi_year_acquired(self):
+        return sum((y.acquired for y in self.funding_years), ZERO)
+
+    @property
+    def multi_year_gap(self):
+        return self.multi_year_total_with_overhead - self.multi_year_acquired
 
     @property
     def coverage(self):
@@ -239,12 +302,39 @@ class ScenarioTotals:
         return [f"« {self.scenario.name} » est vide : aucune ligne budgétaire."]
 
 
+class FundingPlanYear:
+    """One year of the funding plan: its cost (YearFigures), each cash line's amount
+    and status that year, the totals per status and per kind of funder, and the gap."""
+
+    def __init__(self, totals, figures):
+        self.figures = figures
+        self.year = figures.year
+        self.number = figures.number
+        self.cost = figures.total_with_overhead
+        self.lines = [
+            (line, funding_amount(line, self.year), funding_status(line, self.year))
+            for line in totals.cash_lines
+        ]
+        self.by_status = totals.by_status_in(self.year)
+        self.by_funder_kind = totals.by_funder_kind(self.year)
+        self.cash_total = sum(self.by_status.values(), ZERO)
+        self.acquired = self.by_status["acquis"]
+        self.in_kind = totals.in_kind_in(self.year)
+        self.gap = self.cost - self.acquired  # negative: more acquired than the cost
+        self.coverage = coverage_rate(self.acquired, self.cost)
+
+
 def lines_of(scenario):
-    """A scenario's cost lines and funding lines, in the order they were entered."""
-    return (
-        list(scenario.cost_lines.order_by(CostLine.id)),
-        list(scenario.funding_lines.order_by(FundingLine.id)),
-    )
+    """A scenario's cost lines and funding lines, in the order they were entered;
+    each funding line carries its amounts per year (`loaded_years`, one query)."""
+    funding_lines = list(scenario.funding_lines.order_by(FundingLine.id))
+    by_line = {line.id: {} for line in funding_lines}
+    if funding_lines:
+        for row in FundingYear.select().where(FundingYear.funding_line.in_(list(by_line))):
+            by_line[row.funding_line_id][row.year] = row
+    for line in funding_lines:
+        line.loaded_years = by_line[line.id]
+    return list(scenario.cost_lines.order_by(CostLine.id)), funding_lines
 
 
 def totals_for(scenario):
@@ -277,12 +367,22 @@ SQL_FIGURES = OrderedDict((figure.name, figure) for figure in (
 ))
 
 
-def _sums_by_scenario(model, name, sums):
+def _sums_by_scenario(model, name, sums, joined=lambda query: query):
     """One row per scenario with lines: name → SUM(whole-number expression)."""
-    return model.select(
+    return joined(model.select(
         model.scenario.alias("scenario_id"),
         *(fn.SUM(expression).alias(alias) for alias, expression in sums.items()),
-    ).group_by(model.scenario).alias(name)
+    )).group_by(model.scenario).alias(name)
+
+
+def _with_first_year(query, year_row):
+    """Join each funding line's row of its scenario's first year (if any) as `year_row`."""
+    line_scenario = Scenario.alias("line_scenario")
+    return (
+        query.join(line_scenario, on=(FundingLine.scenario == line_scenario.id))
+        .join(year_row, JOIN.LEFT_OUTER, on=(
+            (year_row.funding_line == FundingLine.id) & (year_row.year == line_scenario.start_year)))
+    )
 
 
 def _only(condition, expression):
@@ -292,7 +392,9 @@ def _only(condition, expression):
 def _sql_figures():
     """(the joined sums by scenario, figure name → SQL expression)."""
     amount, quantity = _units(CostLine.amount, MONEY_PLACES), _units(CostLine.quantity, QUANTITY_PLACES)
-    funding = _units(fn.COALESCE(FundingLine.amount, 0), MONEY_PLACES)
+    first_year = FundingYear.alias("first_year")
+    funding = funding_amount_sql(first_year)
+    acquired = funding_status_sql(first_year) == "acquis"
     costs = _sums_by_scenario(CostLine, "costs", {
         "recurring": _only(CostLine.is_one_off == False, amount),  # noqa: E712 (SQL)
         "one_off": _only(CostLine.is_one_off == True, amount),  # noqa: E712 (SQL)
@@ -300,9 +402,9 @@ def _sql_figures():
     })
     funds = _sums_by_scenario(FundingLine, "funds", {
         "cash_total": _only(is_cash_sql(), funding),
-        "acquired": _only(is_cash_sql() & (FundingLine.status == "acquis"), funding),
+        "acquired": _only(is_cash_sql() & acquired, funding),
         "in_kind": _only(~is_cash_sql(), funding),
-    })
+    }, lambda query: _with_first_year(query, first_year))
 
     def summed(table, alias):
         return _int(fn.COALESCE(getattr(table.c, alias), 0))

@@ -6,7 +6,7 @@ from ..formatting import format_number, to_cents
 from ..validation import Validator
 from .comparison import COMPARISON_ROWS, ComparisonRow
 from .figures import ScenarioTotals, lines_of
-from .models import COST_CATEGORIES, OPERATORS, CostLine, FundingLine, Scenario
+from .models import COST_CATEGORIES, OPERATORS, CostLine, FundingLine, FundingYear, Scenario
 
 def _fitting_name(stem, suffix):
     """`stem` + `suffix`, the stem shortened (with "…") so the whole fits the name column."""
@@ -31,12 +31,22 @@ def _copy_fields(row, exclude):
     }
 
 
+def _funding_copy(line):
+    """An unsaved copy of a funding line with copies of its amounts per year."""
+    copy = FundingLine(**_copy_fields(line, {"scenario"}))
+    copy.loaded_years = {
+        year: FundingYear(**_copy_fields(row, {"funding_line"}))
+        for year, row in getattr(line, "loaded_years", {}).items()
+    }
+    return copy
+
+
 def _unsaved_copy(scenario, name, cost_lines, funding_lines):
     copy = Scenario(**_copy_fields(scenario, {"name", "status", "updated_at"}), name=name)
     return (
         copy,
         [CostLine(**_copy_fields(line, {"scenario"})) for line in cost_lines],
-        [FundingLine(**_copy_fields(line, {"scenario"})) for line in funding_lines],
+        [_funding_copy(line) for line in funding_lines],
     )
 
 
@@ -46,6 +56,10 @@ def _save_copy(copy, cost_lines, funding_lines):
         for line in cost_lines + funding_lines:
             line.scenario = copy
             line.save()
+        for line in funding_lines:
+            for row in line.loaded_years.values():
+                row.funding_line = line
+                row.save()
     return copy
 
 
