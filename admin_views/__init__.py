@@ -8,7 +8,7 @@ from flask_admin.theme import Bootstrap4Theme
 from peewee import DataError
 
 from models import (
-    Attendance, AuditEntry, CostLine, FundingLine, Meeting, Referent, Scenario, Structure, Target,
+    Attendance, AuditEntry, CostLine, FundingLine, Meeting, Referent, Scenario, Service, Structure, Target,
     Territory, Training, User,
 )
 
@@ -18,12 +18,14 @@ from .budget import CostLineView, FundingLineView, ScenarioView
 from .dashboard import DashboardView
 from .directory import ReferentView, StructureView, TerritoryView
 from .exports import ExportsView
+from .find_help import FindHelpView
 from .imports import ImportView
 from .input_guard import init_input_guard
 from .meetings import MeetingView, TargetView
 from .privacy import PrivacyPageView
 from .training import AttendanceView, TrainingView
 from .security import csp_nonce, init_security
+from .services import ServiceView
 from .history import register_audit
 from .users import AccountView, UserView
 
@@ -80,8 +82,10 @@ def init_admin(app):
         csp_nonce_generator=csp_nonce,
     )
     directory, trainings, budget = "Répertoire", "Formations", "Budget"
+    admin.add_view(FindHelpView(name="Trouver une aide", endpoint="find_help", url="/admin/trouver-une-aide"))
     admin.add_view(StructureView(Structure, name="Structures", category=directory))
     admin.add_view(ReferentView(Referent, name="Référent·e·s", category=directory))
+    admin.add_view(ServiceView(Service, name="Services", category=directory))
     admin.add_view(TerritoryView(Territory, name="Territoires", category=directory))
     admin.add_view(ImportView("structures", "structure", name="Importer des structures",
                               category=directory, endpoint="structure_import",

@@ -4,7 +4,8 @@ from flask_admin.model.form import InlineFormAdmin
 from markupsafe import Markup
 from peewee import SQL
 
-from models import Referent, Structure, Territory, linked
+from models import Referent, Service, Structure, Territory, linked
+from models.services import PUBLIC_LABELS, THEMATIQUE_LABELS, structure_services
 from models.directory import REVIEW_AFTER_DAYS, needs_review_condition
 from models.network import (
     active_referent_count_expression, coverage_for, inactive_with_active_referents_expression,
@@ -18,6 +19,7 @@ from .bulk import BulkActions
 from .fields import Chosen, prefill_pickers
 from .filters import ExpressionFilter, TerritoryFilter, choice_filter, related_filter
 from .privacy import ReferentPrivacy
+from .service_forms import ServiceInline
 
 
 def _choice_label(record, name):
@@ -132,13 +134,18 @@ class StructureView(BulkActions, RecordPage, MaillageModelView):
         "reseaux_porteurs", "places", "actif", "date_maj", "description", "notes",
     )
     form_args = {"typologie": {"validators": [Chosen("Choisissez la typologie de la structure.")]}}
-    inline_models = (ReferentInline(Referent),)
+    inline_models = (ReferentInline(Referent), ServiceInline(Service))
 
     def linked_records(self, structure):
         return {
             "referents": linked.structure_referents(structure),
             "antennes": linked.structure_antennes(structure),
             "attendances": linked.structure_attendances(structure),
+            "services": structure_services(structure),  # models/services.py
+            "thematique_labels": THEMATIQUE_LABELS, "public_labels": PUBLIC_LABELS,
+            "add_service_url": url_for(
+                "service.create_view", structure=structure.id,
+                url=self.get_url(".details_view", id=structure.id)),
             "add_referent_url": url_for(
                 "referent.create_view", structure=structure.id,
                 url=self.get_url(".details_view", id=structure.id)),

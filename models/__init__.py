@@ -5,19 +5,20 @@ from .committee import CommitteePack
 from .db import BaseModel, database, open_database
 from .directory import Referent, Structure, Territory
 from .meetings import Meeting, MeetingStructure, Target
+from .services import DataInclusionLink, Service
 from .training import Attendance, Training
 from .users import LoginFailure, User
 from .validation import ValidationError
 
 ALL_MODELS = [
-    Territory, Structure, Referent, Training, Attendance, Meeting, MeetingStructure, Target,
+    Territory, Structure, Referent, Service, DataInclusionLink, Training, Attendance, Meeting, MeetingStructure, Target,
     Scenario, CostLine, FundingLine, User, CommitteePack, LoginFailure,
     AuditEntry,
 ]
 
 __all__ = [
-    "ALL_MODELS", "AuditEntry", "Attendance", "BaseModel", "CommitteePack", "CostLine", "FundingLine",
+    "ALL_MODELS", "AuditEntry", "DataInclusionLink", "Attendance", "BaseModel", "CommitteePack", "CostLine", "FundingLine",
     "LoginFailure", "Meeting", "MeetingStructure", "Referent",
-    "Scenario", "ScenarioTotals", "Structure", "Target", "Territory", "Training", "User",
+    "Scenario", "ScenarioTotals", "Service", "Structure", "Target", "Territory", "Training", "User",
     "ValidationError", "database", "open_database", "totals_for",
 ]

@@ -240,7 +240,8 @@ class Structure(VersionedModel):
         verbose_name = "structure"
         verbose_name_plural = "structures"
         label_fields = ("nom", "commune")
-        owned_backrefs = ("meeting_links",)  # models/meetings.py: "represented at" links
+        owned_backrefs = ("meeting_links",  # models/meetings.py: "represented at" links
+                          "services", "data_inclusion_links")  # models/services.py: its services go with it
 
     def __str__(self):
         return f"{self.nom} ({self.commune})" if self.commune else self.nom

@@ -15,6 +15,18 @@ ALLOWED_SCHEMA = {
     # Professional contacts only: no private address, birth date or personal phone.
     "referent": {"id", "civilite", "prenom", "nom", "fonction", "structure_id", "role", "courriel",
                  "telephone", "date_designation", "actif", "date_maj", "notes", "version"},
+    # What a structure offers (data·inclusion v1 Service): professional contact details
+    # only (the service's phone and email, the référent·e to call by reference), no person helped.
+    "service": {"id", "structure_id", "nom", "description", "type", "thematiques", "publics",
+                "publics_precisions", "modes_accueil", "modes_mobilisation", "mobilisable_par",
+                "mobilisation_precisions", "lien_mobilisation", "frais", "frais_precisions",
+                "conditions_acces", "zone_eligibilite", "telephone", "courriel", "referent_id",
+                "horaires_accueil", "adresse", "complement_adresse", "code_postal", "code_insee",
+                "commune", "date_maj", "version"},
+    # Where an imported structure or service came from (data·inclusion source and id) and
+    # the values it had when imported, to tell local edits from the source's.
+    "data_inclusion_link": {"id", "kind", "structure_id", "service_id", "source", "source_id",
+                            "imported_at", "imported_values"},
     "training": {"id", "date", "theme", "half_days", "trainer", "cost_per_half_day", "room_cost",
                  "place", "territory_id", "capacity", "notes", "version"},
     "attendance": {"id", "training_id", "referent_id", "present", "evaluation", "version"},
