@@ -9,9 +9,10 @@ from peewee import (
 
 from .db import VersionedModel, text_order_key
 from .fields import PhoneField, SlugListField
+from .opening_hours import parse_opening_hours
 from .validation import (
     Validator, clean_departement, clean_email, clean_insee_code, clean_phone,
-    clean_opening_hours, clean_postal_code, clean_siret, clean_url,
+    clean_postal_code, clean_siret, clean_url,
 )
 
 TERRITORY_KINDS = [
@@ -213,7 +214,8 @@ class Structure(VersionedModel):
     site_web = CharField(verbose_name="Site web", null=True)
     horaires_accueil = CharField(
         verbose_name="Horaires d'accueil", null=True,
-        help_text="Syntaxe OpenStreetMap, par exemple : Mo-Fr 09:00-12:00,14:00-17:00",
+        help_text="En français (du lundi au vendredi 9 h-12 h et 14 h-17 h ; fermé les jours fériés) "
+                  "ou au format OpenStreetMap (Mo-Fr 09:00-12:00,14:00-17:00; PH off), enregistré en OpenStreetMap",
     )
     accueille_du_public = BooleanField(verbose_name="Accueille du public", default=True)
     territory = ForeignKeyField(
@@ -265,7 +267,7 @@ class Structure(VersionedModel):
             ("siret", clean_siret), ("code_postal", clean_postal_code),
             ("code_insee", clean_insee_code), ("telephone", clean_phone),
             ("courriel", clean_email), ("site_web", clean_url),
-            ("horaires_accueil", clean_opening_hours),
+            ("horaires_accueil", parse_opening_hours),  # French or OpenStreetMap → OpenStreetMap
         ):
             value = getattr(self, field)
             if isinstance(value, str):
