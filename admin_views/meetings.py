@@ -1,7 +1,7 @@
 """The network's meetings (/admin/meeting/) and yearly targets (/admin/target/)."""
 import io
 
-from flask import abort, flash, redirect, request, send_file
+from flask import abort, request, send_file
 from flask_admin import expose
 from flask_admin.model.fields import AjaxSelectMultipleField
 from markupsafe import Markup
@@ -16,7 +16,7 @@ from models.meetings import (
 )
 from models.validation import parse_record_id
 
-from .access import ADMIN, user_may
+from .access import ADMIN
 from .base import MaillageModelView
 from .fields import SearchLoader
 from .filters import TerritoryFilter, choice_filter, related_filter
@@ -142,33 +142,5 @@ class TargetView(MaillageModelView):
     form_columns = ("year", "territory", "indicator", "value")
     column_descriptions = {"territory": "Vide\u00a0: tout le réseau."}
 
-    @property
-    def can_create(self):
-        return user_may(ADMIN)
-
-    @property
-    def can_edit(self):
-        return user_may(ADMIN)
-
-    @property
-    def can_delete(self):
-        return user_may(ADMIN)
-
-    def is_action_allowed(self, name):
-        return user_may(ADMIN) and super().is_action_allowed(name)
-
-    @expose("/new/", methods=("GET", "POST"))
-    def create_view(self):
-        if not self.can_create:
-            return self._admins_only()
-        return super().create_view()
-
-    @expose("/edit/", methods=("GET", "POST"))
-    def edit_view(self):
-        if not self.can_edit:
-            return self._admins_only()
-        return super().edit_view()
-
-    def _admins_only(self):
-        flash(ADMIN_ONLY, "error")
-        return redirect(self.get_url(".index_view"))
+    write_level = ADMIN
+    read_only_message = ADMIN_ONLY

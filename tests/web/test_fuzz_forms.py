@@ -132,7 +132,8 @@ def model_views(app):
 
 
 def role_for(view):
-    return "admin" if getattr(view, "access_level", "read") == "admin" else "editor"
+    levels = {getattr(view, "access_level", "read"), getattr(view, "write_level", "edit")}
+    return "admin" if "admin" in levels else "editor"
 
 
 def form_names(app, view):
