@@ -1,14 +1,11 @@
 """What every Maillage grid shares: access rules, French display, joined lists."""
 import datetime
 
-import json
-
-from flask import Response, abort, flash, g, render_template, request, session
+from flask import flash, g, render_template, request, session
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import gettext
 from flask_admin.contrib.peewee import ModelView
-from flask_admin.contrib.peewee.tools import parse_like_term
 from flask_admin.contrib.peewee.form import InlineModelConverter, InlineModelFormList
 from flask_admin.form import FormOpts, SecureForm
 from flask_admin.helpers import get_redirect_target
@@ -19,8 +16,7 @@ from peewee import JOIN, Field, Node, NodeList
 from wtforms import HiddenField
 
 from models import ValidationError, database
-from models.db import ConflictError, VersionedModel, is_bookkeeping, label_columns, reading_order
-from models.search import matches_search, search_fields
+from models.db import ConflictError, VersionedModel, label_columns, reading_order
 from models.validation import parse_record_id
 from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
 from models.formatting import (
@@ -214,9 +210,7 @@ class MaillageModelView(AccessRules, ModelView):
     column_type_formatters_detail = TYPE_FORMATTERS
     can_view_details = True
     can_set_page_size = True
-    # 20 rows fill a laptop's screen (1366×768) with the filters above: 50 cost 50–65 %
-    # more server time and twice the HTML for rows nobody sees (tests/bench_pages.py).
-    page_size = 20
+    page_size = 50
     details_modal = False
     # Foreign keys shown in the list; fetched in the same query as the rows.
     list_joins = ()
@@ -228,12 +222,8 @@ class MaillageModelView(AccessRules, ModelView):
     column_export_computed = {}
 
     def __init__(self, model, *args, **kwargs):
-        # The version is bookkeeping for the forms (VersionTokenField): not shown, not exported;
-        # the search text (models/search.py) is the application's own: never shown nor typed.
-        hidden = [field.name for field in model._meta.sorted_fields if is_bookkeeping(field)]
-        self.column_details_exclude_list = [*(self.column_details_exclude_list or ()), "version", *hidden]
-        self.column_exclude_list = [*(self.column_exclude_list or ()), *hidden]
-        self.form_excluded_columns = [*(self.form_excluded_columns or ()), *hidden]
+        # The version is bookkeeping for the forms (VersionTokenField): not shown, not exported.
+        self.column_details_exclude_list = [*(self.column_details_exclude_list or ()), "version"]
         formatters, labels = {}, {}
         for field in model._meta.sorted_fields:
             labels[field.name] = "N°" if field is model._meta.primary_key else field.verbose_name
@@ -317,11 +307,6 @@ class MaillageModelView(AccessRules, ModelView):
         return self.get_url(f"{self.endpoint}.index_view", **args)  # from any page
 
     def search_placeholder(self):
-        searched = self._searched_models()
-        if searched:  # what the search text holds (phone numbers included)
-            names = [getattr(model, "model", model)._meta.fields[name].verbose_name
-                     for model in searched for name in getattr(model, "model", model)._meta.search_fields]
-            return f"Rechercher : {', '.join(names)}"
         names = [
             name.verbose_name if isinstance(name, Field) else self.get_column_name(name)
             for name in self.column_searchable_list or ()
@@ -364,97 +349,12 @@ class MaillageModelView(AccessRules, ModelView):
         query = self.model.select(self.model)
         for foreign_key, target in self._joined_tables().values():
             on = foreign_key == target.id if target is not foreign_key.rel_model else foreign_key
-            # A required reference always finds its row: an inner join, which lets the
-            # database read the joined table first when the grid is sorted on it.
-            kind = JOIN.LEFT_OUTER if foreign_key.null else JOIN.INNER
             query = (
                 query.select_extend(*label_columns(target))
                 .switch(self.model)
-                .join(target, kind, on=on, attr=foreign_key.name)
+                .join(target, JOIN.LEFT_OUTER, on=on, attr=foreign_key.name)
             )
         return query.switch(self.model)
-
-    # --- search, count and page: one indexed search column, a lean COUNT ------------
-    def _searched_models(self):
-        """The tables whose search text (models/search.py) the search box reads: this
-        grid's and the joined ones its column_searchable_list names; None when one of
-        them keeps none (Flask-Admin's LIKE on each column then)."""
-        if not self.column_searchable_list:
-            return None
-        models = []
-        for column in self.column_searchable_list:
-            model = self.model if isinstance(column, str) else column.model
-            if model not in models:
-                models.append(model)
-        return models if all(search_fields(model) is not None for model in models) else None
-
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        """Flask-Admin's get_list, with the search on the stored search text and a COUNT
-        over the bare table (joined only to the tables a search or filter reads)."""
-        query = self.get_query()
-        counted = self.model.select(self.model._meta.primary_key)
-        counted_joins, joins = set(), set()
-        searched = self._searched_models()
-        if self._search_supported and search and searched:
-            condition = matches_search(searched, search)
-            if condition is not None:
-                for model in searched:
-                    counted = self._count_join(counted, counted_joins, model)
-                query, counted = query.where(condition), counted.where(condition)
-        elif self._search_supported and search:
-            for value in filter(None, search.split(" ")):
-                term = parse_like_term(value)
-                condition = None
-                for field in self._search_fields:
-                    query = self._handle_join(query, field, joins)
-                    counted = self._count_join(counted, counted_joins, field.model)
-                    condition = field ** term if condition is None else condition | (field ** term)
-                query, counted = query.where(condition), counted.where(condition)
-        for index, _name, value in filters or ():
-            flt = self._filters[index]
-            query = self._handle_join(query, flt.column, joins)
-            counted = self._count_join(counted, counted_joins, getattr(flt.column, "model", self.model))
-            value = flt.clean(value)
-            query, counted = flt.apply(query, value), flt.apply(counted, value)
-        count = None if self.simple_list_pager else counted.count()
-        if sort_column is not None:
-            order = [(self._sortable_columns[sort_column], sort_desc)]
-        else:
-            order = self._get_default_order()
-        if order:
-            query, joins = self._order_by(query, joins, order)
-        page_size = self.page_size if page_size is None else page_size
-        if page_size:
-            query = query.limit(page_size)
-        if page and page_size:
-            query = query.offset(page * page_size)
-        return count, list(query.execute()) if execute else query
-
-    def _count_join(self, counted, joined, model):
-        """`counted` (the COUNT's query) joined to `model` as get_query() joins it."""
-        if model is self.model or model in joined:
-            return counted
-        for foreign_key, target in self._joined_tables().values():
-            if target is model:
-                on = foreign_key == target.id if target is not foreign_key.rel_model else foreign_key
-                joined.add(model)
-                kind = JOIN.LEFT_OUTER if foreign_key.null else JOIN.INNER
-                return counted.switch(self.model).join(target, kind, on=on)
-        joined.add(model)  # a table get_query() does not join: as Flask-Admin would
-        return counted.switch(self.model).join(model, JOIN.LEFT_OUTER)
-
-    @expose("/ajax/lookup/")
-    def ajax_lookup(self):
-        """The type-ahead of a picker or a grid filter (admin_views/fields.py SearchLoader):
-        with ?id=N, the one record's [id, name] (a filter shows its chosen value)."""
-        if "id" not in request.args:
-            return super().ajax_lookup()
-        loader = self._form_ajax_refs.get(request.args.get("name"))
-        if not loader:
-            abort(404)
-        record = loader.get_one(request.args["id"])
-        return Response(json.dumps([loader.format(record)] if record is not None else []),
-                        mimetype="application/json")
 
     def _handle_join(self, query, field, joins):
         related = getattr(field, "model", None)
