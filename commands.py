@@ -101,6 +101,24 @@ def register_commands(app):
         except ImportFileError as error:
             raise CommandError(f"Rien n'a été enregistré. {error}")
 
+    @command("import-data-inclusion")
+    @click.argument("paths", nargs=-1, required=True,
+                    type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--departement", default=None, help="Ne garder qu'un département (exemple : 86).")
+    @click.option("--commune", "communes", multiple=True, help="Ne garder que ces communes (code INSEE, répétable).")
+    @click.option("--territory", type=int, default=None, help="Territoire des structures créées (numéro).")
+    @click.option("--dry-run", is_flag=True, help="Affiche l'aperçu sans rien enregistrer.")
+    def import_data_inclusion_command(paths, departement, communes, territory, dry_run):
+        """Importe un jeu de données data·inclusion v1 (structures et services : JSON, JSON lines ou CSV)."""
+        from documents.data_inclusion_import import DataInclusionFileError, import_data_inclusion
+        try:
+            with acting_as(cli_actor(login_name())):
+                report = import_data_inclusion([(p.name, p.read_bytes()) for p in paths], departement=departement,
+                                               communes=communes, territory=territory, dry_run=dry_run)
+        except DataInclusionFileError as error:
+            raise CommandError(f"Rien n'a été enregistré. {error}")
+        click.echo("\n".join(report.lines()))
+
     @command("export-committee")
     @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--territory", type=int, default=None, help="Numéro du territoire (tous par défaut).")

@@ -1,7 +1,12 @@
 """Services (/admin/service/): what each structure offers, in data·inclusion v1 terms;
 also edited inline on the structure's form (ServiceInline) and listed on its page."""
-from flask import g
+from flask import Response, g, stream_with_context
+from flask_admin import expose
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter
+
+from documents.directory_export import data_inclusion_service_lines
+from documents.spreadsheets import dated_filename
+from models.audit import record_event
 
 from models import Service, Structure
 from models.directory import REVIEW_AFTER_DAYS, needs_review_condition
@@ -82,6 +87,16 @@ class ServiceView(MaillageModelView):
         query = super().get_query()
         condition = matches_words(SEARCH_COLUMNS, g.get("service_search"))
         return query if condition is None else query.where(condition)
+
+    @expose("/data-inclusion.jsonl")
+    def data_inclusion_view(self):
+        """The services in data·inclusion v1 (JSON lines), beside the structures' file."""
+        filename = dated_filename("services-data-inclusion", "jsonl")
+        record_event("export", "Service", detail=f"Export data·inclusion : fichier {filename}")
+        return Response(
+            stream_with_context(data_inclusion_service_lines()), mimetype="application/x-ndjson",
+            headers={"Content-Disposition": f"attachment; filename={filename}"},
+        )
 
     def create_form(self, obj=None):
         return prefill_pickers(super().create_form(obj))  # ?structure=N, from a structure's page

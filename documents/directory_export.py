@@ -12,6 +12,7 @@ from pydantic import ValidationError as PydanticValidationError
 from models.db import reading_order
 from models.directory import TYPOLOGY_LABELS, Structure, Territory
 from models.formatting import format_phone
+from models.services import Service, data_inclusion_service_values
 
 from .spreadsheets import Column, Formats, open_workbook, set_properties, sheet_name, write_table
 
@@ -120,5 +121,22 @@ def data_inclusion_lines():
             # rather than a download cut in the middle.
             log.warning("data·inclusion : structure n° %s « %s » omise (%s)",
                         structure.id, structure.nom, error.errors()[0]["loc"])
+            continue
+        yield json.dumps(record.model_dump(mode="json", exclude_none=True), ensure_ascii=False) + "\n"
+
+
+def data_inclusion_service_lines():
+    """JSON lines of the services of the active structures, as v1 `Service` records,
+    the file beside the structures' (data·inclusion publishes the two); one query."""
+    query = (Service.select(Service, Structure).join(Structure)
+             .where(Structure.actif == True).order_by(Service.id))  # noqa: E712
+    for service in query.iterator():
+        try:
+            record = data_inclusion.Service(
+                source=DATA_INCLUSION_SOURCE, id=f"service-{service.id}", structure_id=str(service.structure_id),
+                **data_inclusion_service_values(service))
+        except PydanticValidationError as error:
+            log.warning("data·inclusion : service n° %s « %s » omis (%s)",
+                        service.id, service.nom, error.errors()[0]["loc"])
             continue
         yield json.dumps(record.model_dump(mode="json", exclude_none=True), ensure_ascii=False) + "\n"

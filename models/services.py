@@ -226,6 +226,24 @@ class DataInclusionLink(BaseModel):
         return json.loads(self.imported_values or "{}")
 
 
+# data·inclusion v1 Service fields Maillage keeps under the same name and meaning.
+DATA_INCLUSION_FIELDS = (
+    "nom", "description", "date_maj", "type", "frais", "frais_precisions", "publics_precisions",
+    "conditions_acces", "commune", "code_postal", "code_insee", "adresse", "complement_adresse",
+    "telephone", "courriel", "lien_mobilisation", "mobilisation_precisions", "horaires_accueil",
+)
+DATA_INCLUSION_LISTS = ("thematiques", "publics", "modes_accueil", "modes_mobilisation", "mobilisable_par")
+
+
+def data_inclusion_service_values(service):
+    """The service's values under data·inclusion v1 names (lists as sets, empty as None)."""
+    values = {name: getattr(service, name) for name in DATA_INCLUSION_FIELDS}
+    values.update({name: set(getattr(service, name) or ()) or None for name in DATA_INCLUSION_LISTS})
+    values["zone_eligibilite"] = list(service.zone_eligibilite or ()) or None
+    # contact_nom_prenom stays out: the file is shared as open data, a référent·e's name is not.
+    return values
+
+
 def check_slugs(validator, model, field, values):
     """Each value of a slug list is one of the field's codes (the schema's enumeration)."""
     known = {code for code, _ in model._meta.fields[field].choices}
