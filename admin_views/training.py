@@ -11,6 +11,7 @@ from models.formatting import format_euros
 from .attendance_sheet import AttendanceSheetViews
 from .base import MaillageModelView
 from .bulk import BulkActions
+from .emargement import EmargementViews
 from .filters import TerritoryFilter, related_filter
 
 
@@ -22,7 +23,7 @@ def _present_count_formatter(view, context, model, name):
                   f'{Markup.escape(text)}</a>')
 
 
-class TrainingView(AttendanceSheetViews, BulkActions, MaillageModelView):
+class TrainingView(EmargementViews, AttendanceSheetViews, BulkActions, MaillageModelView):
     bulk_actions = ("assign_territory",)  # admin_views/bulk.py
     column_list = ("date", "theme", "half_days", "trainer", "territory", "place", "cost",
                    "present_count")
@@ -35,14 +36,16 @@ class TrainingView(AttendanceSheetViews, BulkActions, MaillageModelView):
                          "present_count": _present_count_formatter}
     column_export_computed = {"cost": ("euro", attrgetter("cost")),
                               "present_count": ("integer", attrgetter("present_count"))}
-    column_extra_row_actions = [EndpointLinkRowAction(
-        "fa fa-check-square-o", ".attendance_view", title="Saisir les présences")]
+    column_extra_row_actions = [
+        EndpointLinkRowAction("fa fa-check-square-o", ".attendance_view", title="Saisir les présences"),
+        EndpointLinkRowAction("fa fa-print", ".emargement_view", title="Feuille d'émargement à signer"),
+    ]
     # Attendance: on its own screen (admin_views/attendance_sheet.py), not inline lines.
     details_template = "training_details.html"
     edit_template = "training_edit.html"
     form_columns = (
         "date", "theme", "half_days", "trainer", "cost_per_half_day", "room_cost", "place",
-        "territory", "capacity", "notes",
+        "territory", "capacity", "eu_cofunded", "notes",
     )
 
     def get_query(self):

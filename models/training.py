@@ -33,6 +33,9 @@ class Training(VersionedModel):
     )
     capacity = IntegerField(verbose_name="Places", null=True)
     notes = TextField(verbose_name="Notes", null=True)
+    # Said on the training, not guessed from a budget: its attendance sheets carry
+    # « Cofinancé par l'Union européenne » (the FSE+ proof of attendance).
+    eu_cofunded = BooleanField(verbose_name="Cofinancé par le FSE+", default=False)
 
     class Meta:
         table_name = "training"

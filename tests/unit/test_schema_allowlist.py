@@ -28,7 +28,9 @@ ALLOWED_SCHEMA = {
     "data_inclusion_link": {"id", "kind", "structure_id", "service_id", "source", "source_id",
                             "imported_at", "imported_values"},
     "training": {"id", "date", "theme", "half_days", "trainer", "cost_per_half_day", "room_cost",
-                 "place", "territory_id", "capacity", "notes", "version"},
+                 "place", "territory_id", "capacity", "notes", "version",
+                 # « Cofinancé par le FSE+ »: printed on its attendance sheets
+                 "eu_cofunded"},
     "attendance": {"id", "training_id", "referent_id", "present", "evaluation", "version"},
     "scenario": {"id", "name", "description", "operator", "overhead_rate", "start_year",
                  "duration_years", "status", "updated_at", "indexation_rate", "version"},
@@ -45,6 +47,9 @@ ALLOWED_SCHEMA = {
     "network_target": {"id", "year", "territory_id", "indicator", "value", "version"},
     "committee_pack": {"id", "created_at", "author", "filters", "filename", "sha256", "size",
                        "content"},
+    # Yearly activity reports as generated (aggregates only: counts, money, territories).
+    "activity_report": {"id", "created_at", "author", "year", "territory_id", "filters", "filename",
+                        "sha256", "size", "content"},
     # Staff accounts: the password as an Argon2 hash, a session token (never a password).
     "user_account": {"id", "email", "name", "role", "password_hash", "active", "created_at",
                      "last_login", "session_token", "version"},

@@ -1,0 +1,47 @@
+"""Printable pages and their PDF (documents/pdf.py), one way for every document.
+
+A printable page is a template under templates/print/ rendered standalone (no menu);
+the same HTML, asked with `format=pdf`, is sent as a PDF made on the server. The
+static files the page names are served to WeasyPrint from disk, under the address
+the theme blueprint gives them (so a Maillage mounted under a prefix still works).
+"""
+import io
+import logging
+from urllib.parse import urlencode
+
+from flask import render_template, request, send_file, url_for
+
+from documents.pdf import PDF_MIMETYPE, STATIC_DIRECTORY, timed_html_to_pdf
+
+log = logging.getLogger("maillage.exports")
+
+
+def wants_pdf():
+    return request.args.get("format") == "pdf"
+
+
+def pdf_url():
+    """This page's address with format=pdf."""
+    arguments = request.args.to_dict(flat=False)
+    arguments["format"] = ["pdf"]
+    return f"{request.path}?{urlencode(arguments, doseq=True)}"
+
+
+def render_pdf(template, **context):
+    """(PDF bytes, seconds) of a printable template, outside or inside a request."""
+    html = render_template(template, pdf_url=None, back_url=None, **context)
+    routes = {url_for("theme.static", filename=""): STATIC_DIRECTORY}
+    return timed_html_to_pdf(html, routes)
+
+
+def pdf_response(filename, template, **context):
+    content, seconds = render_pdf(template, **context)
+    log.info("PDF %s : %d octets en %.2f s", filename, len(content), seconds)
+    return send_file(io.BytesIO(content), mimetype=PDF_MIMETYPE, download_name=filename)
+
+
+def printable(template, filename, back_url=None, **context):
+    """The page (HTML), or its PDF when the request says format=pdf."""
+    if wants_pdf():
+        return pdf_response(filename, template, **context)
+    return render_template(template, pdf_url=pdf_url(), back_url=back_url, **context)
