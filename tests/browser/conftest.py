@@ -2,6 +2,7 @@
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 
 import pytest
 from selenium import webdriver
@@ -11,8 +12,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
 
-@pytest.fixture
-def server(app):
+@contextmanager
+def serving(app):
+    """The app on a free port of 127.0.0.1 (threaded): yields its address."""
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
@@ -20,8 +22,8 @@ def server(app):
     http.shutdown()
 
 
-@pytest.fixture
-def chrome():
+def start_chrome(window_size=(1400, 1000), arguments=(), prefs=None):
+    """A headless Chromium driven by Debian's chromedriver; fails under CI when missing."""
     if not (CHROMIUM and CHROMEDRIVER):
         message = "Chromium and chromedriver are needed (apt-get install chromium chromium-driver)"
         if os.environ.get("CI"):
@@ -31,11 +33,24 @@ def chrome():
     options.binary_location = CHROMIUM
     for argument in (
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--window-size=1400,1000", "--disable-background-networking", "--no-first-run",
-        "--disable-component-update", "--disable-sync",
+        f"--window-size={window_size[0]},{window_size[1]}", "--disable-background-networking",
+        "--no-first-run", "--disable-component-update", "--disable-sync", *arguments,
     ):
         options.add_argument(argument)
-    driver = webdriver.Chrome(service=webdriver.ChromeService(CHROMEDRIVER), options=options)
+    if prefs:
+        options.add_experimental_option("prefs", prefs)
+    return webdriver.Chrome(service=webdriver.ChromeService(CHROMEDRIVER), options=options)
+
+
+@pytest.fixture
+def server(app):
+    with serving(app) as address:
+        yield address
+
+
+@pytest.fixture
+def chrome():
+    driver = start_chrome()
     driver.implicitly_wait(5)
     yield driver
     driver.quit()
