@@ -22,6 +22,8 @@ class ServiceInline(InlineFormAdmin):
     """A structure's services, added and edited on its form (the details on the service's own)."""
 
     form_columns = ("id", "nom", "thematiques", "publics", "modes_accueil", "modes_mobilisation",
-                    "telephone", "horaires_accueil", "zone_eligibilite", "description", "date_maj")
-    form_overrides = {"zone_eligibilite": CodeListInput}
+                    "telephone", "horaires_accueil", "description", "date_maj")
+    # The structure's form converts the lines (its own form_overrides): the zone is added here.
+    form_extra_fields = {"zone_eligibilite": CodeListInput(
+        "Zone d'intervention", description="Codes INSEE de communes, de départements ou d'EPCI, ou « france ».")}
     form_label = "Service"

@@ -338,7 +338,9 @@ def known_communes():
             key = code or fold_text(name)
             if key not in found or (name and not found[key][0]):
                 found[key] = (name, code)
-    return sorted(found.values(), key=lambda row: (fold_text(row[0] or row[1] or ""), row[1] or ""))
+    coded = {fold_text(name) for name, code in found.values() if name and code}
+    rows = [(name, code) for name, code in found.values() if code or fold_text(name) not in coded]
+    return sorted(rows, key=lambda row: (fold_text(row[0] or row[1] or ""), row[1] or ""))
 
 
 def commune_label(name, code):
@@ -387,7 +389,7 @@ def open_state(hours, when):
         return parsed.is_open(when)
     start = datetime.datetime.combine(when, datetime.time())
     end = start + datetime.timedelta(days=1)
-    return any(str(state).endswith("OPEN") for _start, _end, state, _comments in parsed.intervals(start, end))
+    return any(state == opening_hours.State.OPEN for _start, _end, state, _comments in parsed.intervals(start, end))
 
 
 def next_weekday(day_name, today=None):
@@ -445,7 +447,8 @@ def find_services(need=None, commune=None, territory=None, public=None, open_at=
     A service serves a commune when its zone d'intervention holds the commune, its
     département or "france", or (no zone given) when it is located there. A service
     serves a territory when its structure is in it, or its zone holds the territory's
-    département. Three queries, whatever the number of services."""
+    département. Four queries at most (territories, count, rows, référent·e·s), whatever
+    the number of services."""
     contact = Referent.alias()
     query = (Service.select(Service, Structure, contact)
              .join(Structure, on=Service.structure == Structure.id, attr="structure")
