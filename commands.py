@@ -165,6 +165,34 @@ def register_commands(app):
             f"({', '.join(str(s) for s in comparison.scenarios)}) ; fichier {output.name}"))
         click.echo(f"Classeur écrit : {output} ({len(comparison.scenarios)} scénarios comparés).")
 
+    @command("report")
+    @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--year", type=int, required=True, help="Année du bilan.")
+    @click.option("--territory", type=int, default=None,
+                  help="Numéro du territoire (avec ses sous-territoires ; tout le réseau par défaut).")
+    @click.option("--author", default=login_name, show_default="identifiant de session",
+                  help="Auteur inscrit dans le bilan et son archive.")
+    def report(output, year, territory, author):
+        """Génère et archive le bilan d'activité de l'année (.xlsx ou .pdf selon OUTPUT)."""
+        from admin_views.activity_report import report_pdf  # the PDF is the printable page's template
+        from documents.activity_report import generate_report
+        from models.activity_report import activity_figures, resolve_report
+
+        extension = output.suffix.lower().lstrip(".")
+        if extension not in ("xlsx", "pdf"):
+            raise CommandError(f"Le fichier {output.name} doit finir par .xlsx ou .pdf.")
+        if not output.parent.is_dir():
+            raise CommandError(f"Le dossier {output.parent} n'existe pas.")
+        try:
+            year, territory = resolve_report(year, territory)
+        except ValidationError as error:
+            raise CommandError(f"Aucun bilan généré. {error.describe()}")
+        with app.test_request_context():
+            archived = generate_report(activity_figures(year, territory), extension, author, report_pdf)
+        output.write_bytes(bytes(archived.content))
+        click.echo(f"Bilan écrit : {output} ({archived.filters} ; archivé n° {archived.id}, "
+                   f"SHA-256 {archived.sha256}).")
+
     @command("backup")
     @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
     def backup_database(output):

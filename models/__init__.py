@@ -1,4 +1,5 @@
 """Maillage's headless data model: usable from Flask, the CLI or a plain script."""
+from .activity_report import ActivityReport
 from .audit import AuditEntry
 from .budget import CostLine, FundingLine, Scenario, ScenarioTotals, totals_for
 from .committee import CommitteePack
@@ -12,12 +13,12 @@ from .validation import ValidationError
 
 ALL_MODELS = [
     Territory, Structure, Referent, Service, DataInclusionLink, Training, Attendance, Meeting, MeetingStructure, Target,
-    Scenario, CostLine, FundingLine, User, CommitteePack, LoginFailure,
+    Scenario, CostLine, FundingLine, User, CommitteePack, ActivityReport, LoginFailure,
     AuditEntry,
 ]
 
 __all__ = [
-    "ALL_MODELS", "AuditEntry", "DataInclusionLink", "Attendance", "BaseModel", "CommitteePack", "CostLine", "FundingLine",
+    "ALL_MODELS", "ActivityReport", "AuditEntry", "DataInclusionLink", "Attendance", "BaseModel", "CommitteePack", "CostLine", "FundingLine",
     "LoginFailure", "Meeting", "MeetingStructure", "Referent",
     "Scenario", "ScenarioTotals", "Service", "Structure", "Target", "Territory", "Training", "User",
     "ValidationError", "database", "open_database", "totals_for",
