@@ -18,6 +18,7 @@ from .budget import CostLineView, FundingLineView, ScenarioView
 from .dashboard import DashboardView
 from .directory import ReferentView, StructureView, TerritoryView
 from .activity_report import ActivityReportView
+from .papers import PapersView
 from .exports import ExportsView
 from .find_help import FindHelpView
 from .imports import ImportView
@@ -103,6 +104,7 @@ def init_admin(app):
     admin.add_view(FundingLineView(FundingLine, name="Financements", category=budget))
     admin.add_view(ExportsView(name="Exports", endpoint="exports", url="/admin/exports"))
     admin.add_view(ActivityReportView(name="Bilan d'activité", endpoint="activity_report", url="/admin/bilan"))
+    admin.add_view(PapersView(name="Documents imprimables", endpoint="papers", url="/admin/documents"))
     admin.add_view(PrivacyPageView(name="Protection des données", endpoint="privacy",
                                    url="/admin/protection-des-donnees"))
     # One menu for what only administrators see: the bar stays on one line at 1366 px.

@@ -30,6 +30,7 @@ from models.audit import record_event
 from models.validation import parse_record_id
 
 from .access import ADMIN, AccessRules, user_may
+from .printing import pdf_on_request
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -193,6 +194,7 @@ class ExportsView(AccessRules, BaseView):
                          download_name=dated_filename("annuaire-court"))
 
     @expose("/annuaire-court/")
+    @pdf_on_request("annuaire-court")  # ?format=pdf: the same page as a PDF (admin_views/printing.py)
     def short_directory_page(self):
         return render_template("short_directory.html", pages=short_directory(),
                                today=datetime.date.today())

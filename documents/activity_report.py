@@ -26,7 +26,7 @@ def summary_rows(figures):
              follow.sessions.target),
             (f"Formations : {follow.half_days.label.lower()}", follow.half_days.held, follow.half_days.planned,
              follow.half_days.target)]
-    rows += [(f"Réunions : {indicator.label}", indicator.held, indicator.planned, indicator.target)
+    rows += [(indicator.label, indicator.held, indicator.planned, indicator.target)
              for indicator in follow.meetings.values()]
     rows += [("Référent·e·s présent·e·s (personnes distinctes)", follow.attendees, None, None),
              ("Présences / inscriptions", follow.present, None, follow.registered)]

@@ -3,6 +3,8 @@ the XLSX read back with openpyxl, the PDF read back with pypdf, the archive, the
 command, access rules."""
 import datetime
 import io
+import os
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -104,6 +106,8 @@ def test_xlsx_report_is_archived_and_has_the_figures(as_role, network):
 def test_pdf_report_reads_back(as_role, network):
     response = as_role("viewer").get("/admin/bilan/generer/?year=2026&format=pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
+    if os.environ.get("MAILLAGE_PAPERS_DIR"):
+        Path(os.environ["MAILLAGE_PAPERS_DIR"], "bilan.pdf").write_bytes(response.data)
     reader = PdfReader(io.BytesIO(response.data))
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     assert "Bilan d'activité 2026 — Tout le réseau" in text

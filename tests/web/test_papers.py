@@ -130,3 +130,54 @@ def test_renderer_serves_our_static_files_and_data_urls():
     content = html_to_pdf('<link rel="stylesheet" href="/theme/static/print-document.css">'
                           '<img src="/theme/static/eu-emblem.svg" alt=""><p>Bonjour</p>')
     assert "Bonjour" in pdf_pages(content)[0]
+
+
+# --- PDF versions of the committee's other documents -------------------------------
+def test_committee_cover_pdf_has_contents_key_figures_and_coverage(as_role):
+    territories, _ = make_network()
+    viewer = as_role("viewer")
+    page = viewer.get(f"/admin/documents/dossier-comite/?territory={territories['Vienne'].id}")
+    assert page.status_code == 200 and "Télécharger le PDF" in page.get_data(as_text=True)
+    response = viewer.get(f"/admin/documents/dossier-comite/?territory={territories['Vienne'].id}&format=pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pages = pdf_pages(response.data, "page-de-garde")
+    text = " ".join(pages)
+    assert len(pages) == 1
+    for expected in ("Dossier du comité — Vienne", "Sommaire du classeur", "Couverture du réseau",
+                     "Chiffres clés", "RVC Poitiers", "Bassin Poitiers-Nord", "3 / 5", "page 1 sur 1"):
+        assert expected in text, expected
+    assert "Ailleurs" not in text  # another territory
+    assert viewer.get("/admin/documents/dossier-comite/?territory=999999").status_code == 302
+
+
+def test_scenario_comparison_pdf(as_role):
+    from tests.helpers import make_scenario
+    first, second = make_scenario("Scénario A"), make_scenario("Scénario B")
+    viewer = as_role("viewer")
+    compare_page = viewer.get(f"/admin/scenario/compare/?ids={first.id},{second.id}").get_data(as_text=True)
+    assert "/admin/documents/comparaison/?ids=" in compare_page
+    response = viewer.get(f"/admin/documents/comparaison/?ids={first.id},{second.id}&format=pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pages = pdf_pages(response.data, "comparaison")
+    text = " ".join(pages)
+    assert "Comparaison de 2 scénarios" in text and "Scénario A" in text and "Scénario B" in text
+    assert "Montants par catégorie" in pages[-1]  # the chart on a page of its own, not split
+    assert len(pages) == 2
+    assert viewer.get("/admin/documents/comparaison/?ids=abc&format=pdf").status_code == 302
+
+
+def test_short_directory_pdf_is_the_printable_page(as_role):
+    make_network()
+    viewer = as_role("viewer")
+    html = viewer.get("/admin/exports/annuaire-court/").get_data(as_text=True)
+    response = viewer.get("/admin/exports/annuaire-court/?format=pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(pdf_pages(response.data, "annuaire-court"))
+    assert "CCAS de Poitiers" in html and "CCAS de Poitiers" in text
+
+
+def test_every_pdf_needs_a_login(browser):
+    for url in ("/admin/documents/dossier-comite/?format=pdf", "/admin/documents/comparaison/?ids=1,2&format=pdf",
+                "/admin/exports/annuaire-court/?format=pdf", "/admin/bilan/generer/?year=2026&format=pdf"):
+        response = browser.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], url
