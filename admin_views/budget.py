@@ -14,8 +14,8 @@ from wtforms.validators import Optional
 
 from models import CostLine, FundingLine, Scenario, ValidationError, database
 from models.budget import (
-    COST_CATEGORIES, COUNT, FUNDING_STATUSES, MAX_COMPARED, MIN_COMPARED, MONEY, OPERATORS,
-    PERCENT, QUANTITY, Adjustments, ScenarioComparison, VariantPreview, compare,
+    COST_CATEGORIES, COUNT, FUNDER_KINDS, FUNDING_STATUSES, MAX_COMPARED, MIN_COMPARED, MONEY, OPERATORS,
+    PERCENT, QUANTITY, Adjustments, CerfaBudget, FundingYear, ScenarioComparison, VariantPreview, compare,
     duplicate_scenario, effective_overhead_rate, scenarios_with_figures, sql_figure,
 )
 from models.formatting import format_euros, format_number, format_percent
@@ -50,6 +50,7 @@ TEMPLATE_HELPERS = {
     "figure": format_figure, "euros": format_euros, "percent": format_percent,
     "funding_statuses": FUNDING_STATUSES, "status_labels": dict(FUNDING_STATUSES),
     "operator_labels": dict(OPERATORS), "chart_colours": CHART_COLOURS,
+    "funder_kinds": FUNDER_KINDS, "funder_kind_labels": dict(FUNDER_KINDS),
 }
 
 
@@ -78,15 +79,20 @@ class VariantForm(SecureForm):
 class CostLineInline(InlineFormAdmin):
     form_columns = (
         "id", "category", "designation", "quantity", "unit", "unit_cost", "amount",
-        "is_one_off", "notes",
+        "is_one_off", "account", "notes",
     )
     form_args = {"amount": {"validators": [Optional()]}}
     form_label = "Ligne budgétaire"
 
 
 class FundingLineInline(InlineFormAdmin):
-    form_columns = ("id", "funder", "kind", "amount", "status", "notes")
+    form_columns = ("id", "funder_kind", "funder", "kind", "amount", "status", "notes")
     form_label = "Ligne de financement"
+
+
+class FundingYearInline(InlineFormAdmin):
+    form_columns = ("id", "year", "amount", "status")
+    form_label = "Montant d'une année"
 
 
 def _form_errors(form):
@@ -160,7 +166,8 @@ class ScenarioView(MaillageModelView):
     def render(self, template, **kwargs):
         if template == self.details_template and "model" in kwargs:
             comparison = ScenarioComparison([kwargs["model"]])
-            kwargs.update(comparison=comparison, totals=comparison.totals[0])
+            kwargs.update(comparison=comparison, totals=comparison.totals[0],
+                          cerfa=CerfaBudget(comparison.totals[0]))
             kwargs["action_form"] = self.action_form()
         return super().render(template, **TEMPLATE_HELPERS, **kwargs)
 
@@ -263,17 +270,19 @@ class CostLineView(MaillageModelView):
     list_joins = ("scenario",)
     form_columns = (
         "scenario", "category", "designation", "quantity", "unit", "unit_cost", "amount",
-        "is_one_off", "notes",
+        "is_one_off", "account", "notes",
     )
     form_args = {"amount": {"validators": [Optional()]}}
 
 
 class FundingLineView(MaillageModelView):
-    column_list = ("scenario", "funder", "kind", "amount", "status")
+    column_list = ("scenario", "funder_kind", "funder", "kind", "amount", "status")
     column_searchable_list = ("funder", "notes")
     column_filters = (
-        related_filter(FundingLine.scenario), choice_filter(FundingLine.kind),
-        choice_filter(FundingLine.status),
+        related_filter(FundingLine.scenario), choice_filter(FundingLine.funder_kind),
+        choice_filter(FundingLine.kind), choice_filter(FundingLine.status),
     )
     list_joins = ("scenario",)
-    form_columns = ("scenario", "funder", "kind", "amount", "status", "notes")
+    form_columns = ("scenario", "funder_kind", "funder", "kind", "amount", "status", "notes")
+    # The amounts per year of the scenario (a convention's), edited on the line's form.
+    inline_models = (FundingYearInline(FundingYear),)

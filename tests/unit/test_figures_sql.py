@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import models.budget.models as budget_models
 from models import CostLine, FundingLine, Scenario, database
+from models.budget import FundingYear
 from models.budget import (
     COST_CATEGORIES, FUNDING_KINDS, FUNDING_STATUSES, OPERATORS, SQL_FIGURES, UNITS,
     scenarios_with_figures, sql_figure, totals_for,
@@ -40,6 +41,11 @@ funding_lines = st.fixed_dictionaries({
     "kind": st.sampled_from([code for code, _ in FUNDING_KINDS]),
     "status": st.sampled_from([code for code, _ in FUNDING_STATUSES]),
     "amount": st.one_of(st.none(), decimals(2, 10 ** 9)),
+    # amounts per year (0 = the first year, whose amount the figures read), a status or the line's
+    "years": st.lists(st.tuples(
+        st.integers(0, 3), decimals(2, 10 ** 9),
+        st.one_of(st.none(), st.sampled_from([code for code, _ in FUNDING_STATUSES])),
+    ), max_size=3, unique_by=lambda year: year[0]),
 })
 scenarios = st.fixed_dictionaries({
     "operator": st.sampled_from([code for code, _ in OPERATORS]),
@@ -69,6 +75,15 @@ HALF_CENTS = [
          {"kind": "subvention", "status": "acquis", "amount": Decimal("0.01")},
          {"kind": "mise_a_disposition", "status": "acquis", "amount": Decimal("7.00")},
          {"kind": "subvention", "status": "piste", "amount": None}]},
+    # The first year's own amount and status replace the line's (issue 11): 3 € acquired, not 9 € asked.
+    {"operator": "collectivite", "overhead_rate": None, "indexation_rate": None,
+     "duration_years": 3, "cost_lines": [
+         {"category": "Personnel", "unit": None, "is_one_off": False, "priced": (None, None, Decimal("10.00"))}],
+     "funding_lines": [
+         {"kind": "subvention", "status": "sollicite", "amount": Decimal("9.00"),
+          "years": [(0, Decimal("3.00"), "acquis"), (1, Decimal("5.00"), None)]},
+         {"kind": "mise_a_disposition", "status": "acquis", "amount": None,
+          "years": [(2, Decimal("4.00"), None)]}]},
 ]
 
 
@@ -85,7 +100,12 @@ def save(number, spec):
             unit_cost=unit_cost, amount=amount,
         )
     for index, line in enumerate(spec["funding_lines"]):
-        FundingLine.create(scenario=scenario, funder=f"Financeur {index % 2}", **line)
+        line = dict(line)
+        years = line.pop("years", [])
+        funding_line = FundingLine.create(scenario=scenario, funder=f"Financeur {index % 2}", **line)
+        for offset, amount, status in years:
+            FundingYear.create(funding_line=funding_line, year=scenario.start_year + offset,
+                               amount=amount, status=status)
     return scenario.id
 
 
@@ -116,7 +136,9 @@ def test_half_cents_round_up_in_both_forms():
     with database.connection_context():
         ids = [save(number, spec) for number, spec in enumerate(HALF_CENTS)]
         rows = {row.id: row for row in scenarios_with_figures()}
-        first, second, third = (rows[i] for i in ids)
+        first, second, third, fourth = (rows[i] for i in ids)
+        assert sql_figure(fourth, "acquired") == sql_figure(fourth, "cash_total") == Decimal("3.00")
+        assert sql_figure(fourth, "in_kind") == Decimal("0.00")
         assert sql_figure(first, "overhead") == Decimal("0.01")
         assert sql_figure(first, "multi_year_total_with_overhead") == Decimal("0.33")
         assert sql_figure(second, "overhead") == Decimal("1.01")  # 20.10 € at 5 %

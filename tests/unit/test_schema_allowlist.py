@@ -35,8 +35,11 @@ ALLOWED_SCHEMA = {
     "scenario": {"id", "name", "description", "operator", "overhead_rate", "start_year",
                  "duration_years", "status", "updated_at", "indexation_rate", "version"},
     "cost_line": {"id", "scenario_id", "category", "designation", "quantity", "unit", "unit_cost",
-                  "amount", "is_one_off", "notes", "version"},
-    "funding_line": {"id", "scenario_id", "funder", "kind", "amount", "status", "notes", "version"},
+                  "amount", "is_one_off", "account", "notes", "version"},
+    "funding_line": {"id", "scenario_id", "funder", "funder_kind", "kind", "amount", "status", "notes",
+                     "version"},
+    # A funding line's amount (and status) for one year: money, no person.
+    "funding_year": {"id", "funding_line_id", "year", "amount", "status", "version"},
     # Network meetings: date, territory, kind, a NUMBER of participants (never names), the
     # compte rendu (text, and one PDF/DOCX/ODT file with its name and size), decisions.
     "meeting": {"id", "date", "territory_id", "kind", "participants", "minutes", "attachment",
