@@ -1,5 +1,6 @@
 """Small moves the journeys share: waits on the next page, typing into a field, the
 grid's search, the rows a grid shows. Explicit waits only (no sleep)."""
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
@@ -11,7 +12,8 @@ WAIT = 15
 
 
 def wait(chrome, condition, seconds=WAIT):
-    return WebDriverWait(chrome, seconds).until(condition)
+    """Until `condition` holds; an element redrawn while it was read is read again."""
+    return WebDriverWait(chrome, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def present(chrome, css):
