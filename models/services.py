@@ -9,6 +9,7 @@ slug lists are checked against the schema package's enumerations.
 """
 import datetime
 import functools
+import heapq
 import json
 import operator
 import re
@@ -19,7 +20,7 @@ from peewee import (
     JOIN, CharField, DateField, DateTimeField, ForeignKeyField, TextField, Value, fn,
 )
 
-from .db import BaseModel, VersionedModel, reading_order
+from .db import BaseModel, VersionedModel, reading_order, text_order_key
 from .directory import (
     PUBLICS, THEMATIQUES, Referent, Structure, Territory, needs_review, within_territory,
 )
@@ -399,7 +400,7 @@ def next_weekday(day_name, today=None):
 
 
 # --- the search -----------------------------------------------------------------------
-FIND_LIMIT = 100  # results shown; the count says how many more
+FIND_LIMIT = 50  # results shown; the count says how many more
 REFERENT_ROLES_TO_CALL = ("violences", "precarite", "violences_precarite", "personne_ressource")
 
 
@@ -447,8 +448,8 @@ def find_services(need=None, commune=None, territory=None, public=None, open_at=
     A service serves a commune when its zone d'intervention holds the commune, its
     département or "france", or (no zone given) when it is located there. A service
     serves a territory when its structure is in it, or its zone holds the territory's
-    département. Four queries at most (territories, count, rows, référent·e·s), whatever
-    the number of services."""
+    département. Four queries at most (territories, matches, rows shown, référent·e·s),
+    whatever the number of services."""
     contact = Referent.alias()
     query = (Service.select(Service, Structure, contact)
              .join(Structure, on=Service.structure == Structure.id, attr="structure")
@@ -483,23 +484,26 @@ def find_services(need=None, commune=None, territory=None, public=None, open_at=
             places.append(list_holds(Service.zone_eligibilite, departement))
     if places:
         query = query.where(_any_of(places))
-    query = query.order_by(reading_order(Structure.nom), reading_order(Service.nom), Service.id)
-    unknown_hours = 0
-    if open_at is None:
-        total = query.count()
-        rows = list(query.limit(limit))
-    else:
-        rows = []
-        for service in query.iterator():
-            state = open_state(service.horaires_accueil or service.structure.horaires_accueil, open_at)
-            if state is None:
-                unknown_hours += 1
-            elif state:
-                rows.append(service)
-        total = len(rows)
-        rows = rows[:limit]
+    # The matches as short tuples (id, names, hours): filtered on their hours and put in
+    # reading order in Python (one fold per row, not one per comparison as the SQL
+    # collation does), then only the shown ones read in full.
+    matches = query.select(Service.id, Structure.nom, Service.nom, Service.horaires_accueil,
+                           Structure.horaires_accueil).tuples()
+    unknown_hours, kept = 0, []
+    for service_id, structure_name, name, hours, structure_hours in matches:
+        if open_at is not None:
+            state = open_state(hours or structure_hours, open_at)
+            if not state:
+                unknown_hours += state is None
+                continue
+        kept.append((text_order_key(structure_name), text_order_key(name), service_id))
+    shown = [service_id for *_names, service_id in heapq.nsmallest(limit, kept)]
+    rows = []
+    if shown:
+        by_id = {service.id: service for service in query.where(Service.id.in_(shown))}
+        rows = [by_id[service_id] for service_id in shown]
     _attach_referents(rows)
-    return FoundServices(rows, total, unknown_hours)
+    return FoundServices(rows, len(kept), unknown_hours)
 
 
 def _attach_referents(services):
