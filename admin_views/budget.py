@@ -92,6 +92,7 @@ class FundingLineInline(InlineFormAdmin):
 
 class FundingYearInline(InlineFormAdmin):
     form_columns = ("id", "year", "amount", "status")
+    form_args = {"status": {"blank_text": "— statut de la ligne —"}}
     form_label = "Montant d'une année"
 
 
@@ -286,3 +287,4 @@ class FundingLineView(MaillageModelView):
     form_columns = ("scenario", "funder_kind", "funder", "kind", "amount", "status", "notes")
     # The amounts per year of the scenario (a convention's), edited on the line's form.
     inline_models = (FundingYearInline(FundingYear),)
+    create_template = edit_template = "funding_line_form.html"  # the years in compact rows
