@@ -11,14 +11,17 @@ from flask_admin.form import SecureForm
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
-from wtforms import FileField
+from wtforms import FileField, SelectField
 
 from documents.importing import (
     ACTION_LABELS, MAX_IMPORT_BYTES, SPECS, ImportFileError, apply_import, plan_import,
-    write_template,
+    write_errors, write_template,
 )
+from documents.importing.plan import import_detail
 from documents.spreadsheets import dated_filename
-from models.audit import record_import
+from models.audit import record_event
+from models.db import in_label_order
+from models.directory import Structure, Territory
 from models.validation import ValidationError
 
 from .access import EDIT, AccessRules
@@ -28,11 +31,26 @@ PENDING_UPLOAD_SECONDS = 3600
 # A confirmed upload's file is renamed with this suffix (the claim) and emptied: the
 # empty marker tells a second confirmation of the same preview that it was done.
 CLAIMED_SUFFIX = ".confirme"
+ERRORS_SUFFIX = ".erreurs.xlsx"  # the refused lines of the preview, kept past the confirmation
 TOO_LARGE = f"Le fichier dépasse la taille maximale de {MAX_IMPORT_BYTES // (1024 * 1024)} Mo."
 
 
 class UploadForm(SecureForm):
-    file = FileField("Fichier (XLSX ou CSV)")
+    file = FileField("Fichier (XLSX, ODS ou CSV)")
+    territory = SelectField(
+        "Territoire de toutes les structures du fichier (facultatif)", coerce=int, default=0,
+        description="Les lignes sans territoire le reçoivent ; une colonne « Territoire » remplie l'emporte.",
+    )
+
+
+def upload_form(kind, formdata=None):
+    """The upload form; the territory list only for structures, in reading order."""
+    form = UploadForm(formdata)
+    if SPECS[kind].model is Structure:
+        form.territory.choices = [(0, "— aucun —")] + [(t.id, t.name) for t in in_label_order(Territory)]
+    else:
+        del form.territory
+    return form
 
 
 class ConfirmForm(SecureForm):
@@ -65,6 +83,10 @@ class ImportView(AccessRules, BaseView):
             if path.stat().st_mtime < limit:
                 path.unlink(missing_ok=True)
 
+    @property
+    def spec(self):
+        return SPECS[self.kind]
+
     def _page(self, form, plan=None, error=None, status=200):
         return self.render(
             "import.html", view=self, form=form, plan=plan, error=error,
@@ -74,19 +96,22 @@ class ImportView(AccessRules, BaseView):
     @expose("/", methods=("GET", "POST"))
     def index(self):
         if request.method == "GET":
-            return self._page(UploadForm())
+            return self._page(upload_form(self.kind))
         try:
-            form = UploadForm(request.form)
+            form = upload_form(self.kind, request.form)
             upload = request.files.get("file")
         except RequestEntityTooLarge:
-            return self._page(UploadForm(), error=TOO_LARGE, status=413)
+            return self._page(upload_form(self.kind), error=TOO_LARGE, status=413)
         if not form.validate():
-            return self._page(form, error="La session a expiré : rechargez la page.", status=400)
+            message = ("Territoire inconnu : rechargez la page." if form.errors.keys() - {"csrf_token"}
+                       else "La session a expiré : rechargez la page.")
+            return self._page(form, error=message, status=400)
         if upload is None or not upload.filename:
             return self._page(form, error="Choisissez un fichier à importer.", status=400)
         data = upload.read(MAX_IMPORT_BYTES + 1)
+        territory_id = form.territory.data if "territory" in form else 0
         try:
-            plan = plan_import(self.kind, upload.filename, data)
+            plan = plan_import(self.kind, upload.filename, data, territory=self._territory(territory_id))
         except ImportFileError as error:
             return self._page(form, error=str(error), status=400)
         self._forget_stale_uploads()
@@ -95,8 +120,28 @@ class ImportView(AccessRules, BaseView):
             self._pending_path(previous["token"]).unlink(missing_ok=True)
         token = secrets.token_hex(16)
         self._pending_path(token).write_bytes(data)
-        session[f"import-{self.kind}"] = {"token": token, "filename": upload.filename}
+        if plan.errors:
+            with open(self._pending_path(token + ERRORS_SUFFIX), "wb") as output:
+                write_errors(output, plan)
+        session[f"import-{self.kind}"] = {"token": token, "filename": upload.filename,
+                                          "territory": territory_id}
+        session[f"import-{self.kind}-errors"] = token if plan.errors else None
         return self._page(form, plan=plan)
+
+    @staticmethod
+    def _territory(territory_id):
+        return Territory.get_or_none(Territory.id == territory_id) if territory_id else None
+
+    @expose("/erreurs.xlsx")
+    def errors(self):
+        """The refused lines of the last preview, with their « Motif »."""
+        token = session.get(f"import-{self.kind}-errors")
+        path = self._pending_path(token + ERRORS_SUFFIX) if token else None
+        if path is None or not path.exists():
+            flash("Le fichier des erreurs n'est plus disponible : déposez à nouveau le fichier.", "error")
+            return redirect(url_for(".index"))
+        return send_file(path, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=dated_filename(f"erreurs-import-{self.kind}"))
 
     def _claim(self, token):
         """The pending upload's bytes, for this request only: the file is renamed
@@ -133,20 +178,28 @@ class ImportView(AccessRules, BaseView):
         if data is None:
             flash("Aucun import en attente : déposez à nouveau le fichier.", "error")
             return redirect(url_for(".index"))
+        valid_only = request.form.get("mode") == "valid"
         try:
-            plan = plan_import(self.kind, pending["filename"], data)
-            counts = apply_import(plan, author=current_user.email)
-            record_import(SPECS[self.kind].model, pending["filename"], counts)
+            plan = plan_import(self.kind, pending["filename"], data,
+                               territory=self._territory(pending.get("territory")))
+            counts = apply_import(plan, author=current_user.email, valid_only=valid_only)
+            record_event("import", self.spec.model, detail=import_detail(pending["filename"], counts))
         except (ImportFileError, ValidationError) as error:
             # Nothing written: the marker goes, a later confirmation finds nothing pending.
             self._pending_path(pending["token"] + CLAIMED_SUFFIX).unlink(missing_ok=True)
             message = error.describe() if isinstance(error, ValidationError) else str(error)
             flash(f"Rien n'a été enregistré. {message}", "error")
             return redirect(url_for(".index"))
-        flash(
-            f"Import terminé : {counts['created']} fiche(s) créée(s), {counts['updated']} mise(s) "
-            f"à jour, {counts['unchanged']} inchangée(s).", "success",
-        )
+        message = Markup(
+            "Import terminé : {} fiche(s) créée(s), {} mise(s) à jour, {} inchangée(s)."
+        ).format(counts["created"], counts["updated"], counts["unchanged"])
+        if counts["left_out"]:
+            imported = counts["created"] + counts["updated"] + counts["unchanged"]
+            message += Markup(
+                ' {} ligne(s) importée(s), {} laissée(s) de côté\u00a0: <a href="{}">Télécharger '
+                "les erreurs</a> pour les corriger et les importer à nouveau."
+            ).format(imported, counts["left_out"], url_for(".errors"))
+        flash(message, "success")
         return redirect(url_for(f"{self.list_endpoint}.index_view"))
 
     @expose("/modele.xlsx")

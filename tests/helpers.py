@@ -189,6 +189,38 @@ def xlsx_bytes(rows):
     return buffer.getvalue()
 
 
+def ods_bytes(rows):
+    """A LibreOffice Calc file (.ods) whose first sheet holds `rows`, written by odfpy:
+    numbers, dates and booleans typed as LibreOffice types them, text as text."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    table = Table(name="Feuille1")
+    for row in rows:
+        table_row = TableRow()
+        for value in row:
+            if value is None or value == "":
+                cell = TableCell()
+            elif isinstance(value, bool):
+                cell = TableCell(valuetype="boolean", booleanvalue=str(value).lower())
+            elif isinstance(value, (int, float)):
+                cell = TableCell(valuetype="float", value=value)
+            elif isinstance(value, datetime.date):
+                cell = TableCell(valuetype="date", datevalue=value.isoformat())
+            else:
+                cell = TableCell(valuetype="string")
+            if cell.getAttribute("valuetype"):
+                cell.addElement(P(text=str(value)))
+            table_row.addElement(cell)
+        table.addElement(table_row)
+    document.spreadsheet.addElement(table)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
 def upload_import(browser, url, data, filename):
     """Upload a file to an import page: the preview."""
     return browser.post(url, {"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")

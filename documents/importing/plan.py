@@ -4,14 +4,18 @@
 would create, update or leave unchanged, and every error with its line, column
 and a French message; nothing is written. It reads the directory once (a fixed
 number of queries, whatever the number of lines): matches and uniqueness are
-checked in memory. `apply_import(plan, author)` writes the rows of an error-free
-plan in one transaction and logs it. The rules are the models' own
+checked in memory (a structure import never reads the référent·e·s). An update
+file may omit the columns it does not change: only the cells present are written.
+`apply_import(plan, author)` writes the rows of an error-free plan in one
+transaction and logs it; `valid_only=True` writes the valid lines of a plan with
+errors and leaves the refused ones out (the error file, errors.py, lists them). The rules are the models' own
 (`full_clean()`); this package only maps spreadsheet cells to fields.
 """
 import datetime
 import logging
 from collections import namedtuple
 
+from models.batch_save import save_many
 from models.db import database, taken_values
 from models.directory import Referent, Structure, Territory
 from models.validation import ValidationError, clean_siret
@@ -30,16 +34,18 @@ PlannedRow = namedtuple("PlannedRow", "line action record label changes")
 
 
 class Lookups:
-    """The directory read once (three queries), so a line costs none: territories
-    and structures a cell names, the records a line may update, and the values
-    unique fields already hold."""
+    """The directory read once (two or three queries), so a line costs none:
+    territories and structures a cell names, the records a line may update, and
+    the values unique fields already hold. The référent·e·s are read only for a
+    référent·e import."""
 
-    def __init__(self):
+    def __init__(self, model=Referent):
         self.territories = {header_key(t.name): t for t in Territory.select()}
         structures = list(Structure.select())
-        referents = list(Referent.select())
+        referents = list(Referent.select()) if model is Referent else []
         self.taken = {Structure: taken_values(Structure, structures),
                       Referent: taken_values(Referent, referents)}
+        self.by_id = {Structure: {s.id: s for s in structures}, Referent: {r.id: r for r in referents}}
         self.structures_by_siret = {}
         self.structures_by_name = {}
         self.structures_by_label = {}
@@ -65,6 +71,8 @@ def _referent_key(referent):
 
 
 def _find_existing(spec, values, lookups):
+    if values.get("id") is not None:
+        return lookups.by_id[spec.model].get(values["id"])
     if spec.model is Structure:
         if values.get("siret"):
             try:
@@ -95,6 +103,13 @@ class ImportPlan:
         self.rows = []
         self.errors = []
         self.ignored_columns = []
+        self.headers = []
+        self.refused = {}  # line → its cells as read, for the error file
+        self.taken = {}  # unique values already used: for the writes' own check
+
+    @property
+    def refused_lines(self):
+        return sorted({error.line for error in self.errors})
 
     def count(self, action):
         return sum(1 for row in self.rows if row.action == action)
@@ -125,11 +140,13 @@ class ImportPlan:
         )
 
 
-def plan_import(kind, filename, data):
-    """Read the file and plan the import; writes nothing. ImportFileError if unreadable."""
+def plan_import(kind, filename, data, territory=None):
+    """Read the file and plan the import; writes nothing. ImportFileError if unreadable.
+    `territory`: given to every structure whose line names none (chosen for the whole file)."""
     spec = SPECS[kind]
     headers, body = read_table(filename, data)
     plan = ImportPlan(kind, filename)
+    plan.headers = headers
     column_fields = {}
     for index, header in enumerate(headers):
         field = spec.by_header.get(header_key(header))
@@ -137,14 +154,18 @@ def plan_import(kind, filename, data):
             column_fields[index] = field
         elif header:
             plan.ignored_columns.append(header)
-    missing = [spec.headers[f] for f in spec.required if f not in column_fields.values()]
-    if missing:
+    present = set(column_fields.values())
+    missing = [spec.headers[f] for f in spec.required if f not in present]
+    if not present & set(spec.identifiers):
         raise ImportFileError(
             f"Colonnes obligatoires introuvables : {', '.join(missing)}. "
             f"Colonnes lues : {', '.join(h for h in headers if h) or 'aucune'}. "
             "Téléchargez le modèle pour voir les en-têtes attendus."
         )
-    lookups = Lookups()
+    lookups = Lookups(spec.model)
+    plan.taken = lookups.taken[spec.model]
+    defaults = {"territory": territory} if territory is not None and spec.model is Structure else {}
+    absent = [f for f in spec.required if f not in present]
     seen = {}
     for line, cells in body:
         beyond = sum(1 for cell in cells[len(headers):] if filled(cell))
@@ -154,8 +175,10 @@ def plan_import(kind, filename, data):
                 "valeur contient sans doute le séparateur (mettez-la entre guillemets) ou une "
                 "colonne n'a pas d'en-tête."
             )))
-            continue
-        _plan_row(spec, plan, lookups, seen, line, cells, column_fields)
+        else:
+            _plan_row(spec, plan, lookups, seen, line, cells, column_fields, defaults, absent)
+        if plan.errors and plan.errors[-1].line == line:
+            plan.refused[line] = cells
     return plan
 
 
@@ -186,9 +209,23 @@ def _read_cells(spec, line, cells, column_fields, lookups):
     return values, errors, unreadable
 
 
-def _plan_row(spec, plan, lookups, seen, line, cells, column_fields):
+def _plan_row(spec, plan, lookups, seen, line, cells, column_fields, defaults, absent):
     values, errors, unreadable = _read_cells(spec, line, cells, column_fields, lookups)
+    for name, value in defaults.items():
+        if name not in values and name not in unreadable:
+            values[name] = value
     existing = _find_existing(spec, values, lookups)
+    if values.get("id") is not None and existing is None:
+        errors.append(RowError(line, spec.headers["id"], f"Aucune fiche n° {values['id']} : laissez la "
+                               "case vide pour créer une fiche."))
+        unreadable.add("id")
+    values.pop("id", None)
+    if existing is None and absent and not errors:
+        errors.extend(RowError(line, spec.headers[name], (
+            f"Colonne « {spec.headers[name]} » absente du fichier : elle est nécessaire pour "
+            "créer une fiche (une mise à jour peut s'en passer).")) for name in absent)
+        plan.errors.extend(errors)
+        return
     record = existing or spec.model()
     before = _snapshot(record) if existing else None
     for name, value in values.items():
@@ -228,19 +265,31 @@ def _identity(record):
     return (record.courriel,) if record.courriel else _referent_key(record)
 
 
-def apply_import(plan, author):
+def import_detail(filename, counts):
+    """The audit's detail of an import applied (each record written has its own row)."""
+    detail = (f"Fichier « {filename} » : {counts['created']} fiche(s) créée(s), "
+              f"{counts['updated']} mise(s) à jour, {counts['unchanged']} inchangée(s)")
+    if counts.get("left_out"):
+        detail += f", {counts['left_out']} ligne(s) refusée(s) laissée(s) de côté"
+    return detail
+
+
+def apply_import(plan, author, valid_only=False):
     """Write every planned create and update in one transaction; log who did it;
-    return the counts. Refuses a plan with errors: an import is all or nothing."""
-    if not plan.can_apply:
+    return the counts. A plan with errors is refused (all or nothing) unless
+    `valid_only`: then its valid lines are written and the refused ones left out."""
+    if not plan.can_apply and not valid_only:
         raise ImportFileError("Le fichier contient des erreurs : corrigez-les puis importez-le à nouveau.")
+    if not plan.rows:
+        raise ImportFileError("Aucune ligne valide à importer.")
     with database.atomic():
-        for row in plan.to_write:
-            row.record.save()
+        save_many([row.record for row in plan.to_write], taken=plan.taken)
     counts = {"created": plan.count("create"), "updated": plan.count("update"),
-              "unchanged": plan.count("unchanged")}
+              "unchanged": plan.count("unchanged"), "left_out": len(plan.refused_lines)}
     log.info(
-        "Import %s : utilisateur=%s fichier=« %s » créées=%d mises_à_jour=%d inchangées=%d",
+        "Import %s : utilisateur=%s fichier=« %s » créées=%d mises_à_jour=%d inchangées=%d%s",
         plan.kind, author, " ".join(str(plan.filename).split()), counts["created"],
         counts["updated"], counts["unchanged"],
+        f" laissées_de_côté={counts['left_out']}" if counts["left_out"] else "",
     )
     return counts

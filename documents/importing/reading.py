@@ -1,4 +1,4 @@
-"""Reading an uploaded file: its rows as (line number, values), XLSX or CSV.
+"""Reading an uploaded file: its rows as (line number, values), XLSX, ODS or CSV.
 
 Formulas are kept as `FormulaCell` (refused later, never evaluated); the CSV
 dialect is sniffed, with the count of ';' and ',' on the first line as fallback.
@@ -10,11 +10,18 @@ cannot unpack into gigabytes or ask for millions of cells. A CSV file is read as
 UTF-8, or as Windows-1252 when that reading is plausible for a French file
 (charset-normalizer's mess measure, and no letter a French file never holds):
 Shift-JIS or Mac Roman bytes are refused instead of read as garbled text.
+
+An ODS file (LibreOffice's own format) is read by odfpy (its XML through
+defusedxml), with the XLSX caps: the unpacked size before opening it, then the
+cells as its rows are expanded (a row or a cell may declare itself repeated
+16 384 times: empty repeats are never unrolled, filled ones count).
+Any other file is refused with the formats accepted named.
 """
 import csv
 import io
 import posixpath
 import re
+import xml.sax
 import zipfile
 from xml.etree import ElementTree
 
@@ -49,7 +56,12 @@ IMPLAUSIBLE_CP1252_RE = re.compile(
 CSV_DELIMITERS = ";,\t"
 # Enough lines for csv.Sniffer to see the quoting, not the whole file.
 CSV_SNIFF_CHARACTERS = 64 * 1024
-XLSX_MAGIC = b"PK\x03\x04"
+XLSX_MAGIC = b"PK\x03\x04"  # any zip: XLSX, ODS, DOCX…
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+ACCEPTED_FORMATS = (
+    "Formats acceptés : Excel (.xlsx), LibreOffice Calc (.ods) et CSV (.csv). Ouvrez le "
+    "fichier dans votre tableur et enregistrez-le dans l'un de ces formats, puis réessayez."
+)
 # What openpyxl raises on a damaged file, while opening it or reading its rows
 # (ParseError, broken XML, is a SyntaxError).
 DAMAGED_XLSX_ERRORS = (zipfile.BadZipFile, KeyError, IndexError, ValueError, OSError, SyntaxError)
@@ -76,12 +88,10 @@ def read_table(filename, data):
             f"Le fichier dépasse la taille maximale de {MAX_IMPORT_BYTES // (1024 * 1024)} Mo."
         )
     if data.startswith(XLSX_MAGIC):
-        rows = _read_xlsx(data)
-    elif (filename or "").lower().endswith((".xlsx", ".xls", ".ods")) or b"\0" in data[:4096]:
-        raise ImportFileError(
-            "Ce fichier n'est pas un tableur lisible : enregistrez-le au format Excel (.xlsx) "
-            "ou CSV, puis réessayez."
-        )
+        rows = _read_zip(filename, data)
+    elif (filename or "").lower().endswith((".xlsx", ".xls", ".ods", ".docx", ".doc", ".odt", ".pdf")) \
+            or b"\0" in data[:4096]:
+        raise ImportFileError(f"Ce fichier n'est pas un tableur lisible. {ACCEPTED_FORMATS}")
     else:
         rows = _read_csv(data)
     rows = [(line, values) for line, values in rows if any(filled(v) for v in values)]
@@ -127,17 +137,30 @@ def declared_cells(archive):
     return columns * (int(last_row) - int(first_row or 1) + 1)
 
 
+def check_unpacked_size(archive):
+    """Refuse a workbook (XLSX or ODS) that would unpack too big: the sizes are
+    those the zip declares (zipfile checks them while reading)."""
+    unpacked = sum(member.file_size for member in archive.infolist())
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise ImportFileError(
+            f"Ce classeur occupe {format_number(unpacked // (1024 * 1024), 0)} Mo une fois "
+            f"décompressé : la limite est de {MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)} Mo. Gardez seulement les "
+            "colonnes et les lignes à importer, ou enregistrez-le en CSV."
+        )
+
+
+def too_many_cells():
+    return ImportFileError(
+        f"La première feuille du classeur compte plus de {format_number(MAX_XLSX_CELLS, 0)} "
+        "cellules. Supprimez les lignes et les colonnes vides ou inutiles, puis réessayez."
+    )
+
+
 def check_xlsx_limits(data):
     """Refuse, before openpyxl reads it, a workbook that would unpack too big or
-    declare too many cells. The sizes are those the zip declares."""
+    declare too many cells."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        unpacked = sum(member.file_size for member in archive.infolist())
-        if unpacked > MAX_XLSX_UNPACKED_BYTES:
-            raise ImportFileError(
-                f"Ce classeur occupe {format_number(unpacked // (1024 * 1024), 0)} Mo une fois "
-                f"décompressé : la limite est de {MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)} Mo. Gardez seulement les "
-                "colonnes et les lignes à importer, ou enregistrez-le en CSV."
-            )
+        check_unpacked_size(archive)
         cells = declared_cells(archive)
     if cells > MAX_XLSX_CELLS:
         raise ImportFileError(
@@ -145,6 +168,43 @@ def check_xlsx_limits(data):
             f"limite est de {format_number(MAX_XLSX_CELLS, 0)}. Supprimez les lignes et les colonnes "
             "vides ou inutiles, puis réessayez."
         )
+
+
+def _zip_kind(data):
+    """'xlsx', 'ods', or None (another zip: a Word file, an archive) or not a zip at all."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                return "ods" if archive.read("mimetype").strip() == ODS_MIMETYPE else None
+            return "xlsx" if "xl/workbook.xml" in names else None
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return "xlsx"  # a damaged workbook: openpyxl says so in its own words
+
+
+def _read_zip(filename, data):
+    kind = _zip_kind(data)
+    if kind == "xlsx":
+        return _read_xlsx(data)
+    if kind == "ods":
+        return _read_ods(data)
+    raise ImportFileError(f"Ce fichier n'est pas un classeur de tableur. {ACCEPTED_FORMATS}")
+
+
+def _read_ods(data):
+    from .ods import OdsLimitError, ods_rows  # ods.py reads FormulaCell from here
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_unpacked_size(archive)
+        return ods_rows(data, max_cells=MAX_XLSX_CELLS, max_lines=MAX_IMPORT_ROWS + 2)
+    except OdsLimitError:
+        raise too_many_cells() from None
+    except (*DAMAGED_XLSX_ERRORS, xml.sax.SAXException, AttributeError, TypeError) as error:
+        raise ImportFileError(
+            "Ce fichier LibreOffice (.ods) est illisible ou endommagé : ouvrez-le et "
+            "enregistrez-le à nouveau au format .ods ou .xlsx."
+        ) from error
 
 
 def _read_xlsx(data):
@@ -167,10 +227,7 @@ def _xlsx_rows(sheet):
     for line, cells in enumerate(sheet.iter_rows(), start=1):
         cells_read += len(cells)
         if cells_read > MAX_XLSX_CELLS:  # a sheet without a <dimension>, or one that lies
-            raise ImportFileError(
-                f"La première feuille du classeur compte plus de {format_number(MAX_XLSX_CELLS, 0)} "
-                "cellules. Supprimez les lignes et les colonnes vides ou inutiles, puis réessayez."
-            )
+            raise too_many_cells()
         rows.append((line, [
             FormulaCell(cell.value) if cell.data_type == "f" else cell.value for cell in cells
         ]))

@@ -17,16 +17,19 @@ FALSE_WORDS = {"non", "n", "faux", "0", "no", "false"}
 
 
 def header_key(text):
-    """'Téléphone ' → 'telephone', 'Code  postal' → 'code postal'."""
-    return re.sub(r"[^a-z0-9]+", " ", ascii_fold(text).lower()).strip()
+    """'Téléphone ' → 'telephone', 'Code  postal' → 'code postal', 'd’action' → 'd action'."""
+    return re.sub(r"[^a-z0-9]+", " ", ascii_fold(re.sub(r"[’‘`´]", " ", text or "")).lower()).strip()
 
 
 class ImportSpec:
     """What one kind of file holds: its columns (field, template header,
-    other accepted headers), the required ones, and how rows are matched."""
+    other accepted headers), the required ones, how rows are matched (`matching`,
+    French, shown on the import page) and an example row."""
 
-    def __init__(self, model, columns, required, example):
+    def __init__(self, model, columns, required, example, matching, identifiers):
         self.model = model
+        self.identifiers = identifiers  # a file needs one of them: it finds or creates records
+        self.matching = matching
         self.columns = columns
         self.required = required
         self.example = example
@@ -58,11 +61,17 @@ STRUCTURE_SPEC = ImportSpec(Structure, [
     ("actif", "Active", ("actif", "active")),
     ("description", "Description", ()),
     ("notes", "Notes", ("commentaires", "remarques")),
-], required=("nom", "typologie"), example=[
+    ("id", "N°", ("id", "numero", "n de fiche", "numero de fiche")),
+], required=("nom", "typologie"), identifiers=("id", "siret", "nom"), example=[
     "CCAS de Loudun", "CCAS", "", "1 rue de la Mairie", "", "86200", "86137", "Loudun",
     "05 49 98 00 00", "accueil@ccas-loudun.fr", "", "Mo-Fr 09:00-12:00", "Oui",
-    "RVC Loudun", "", "femmes", "", "Oui", "", "",
-])
+    "RVC Loudun", "", "femmes", "", "Oui", "", "", "",
+], matching=(
+    "Une fiche existante est retrouvée par son numéro (colonne « N° »), son SIRET, sinon par son "
+    "nom et sa commune : un fichier de mise à jour peut ne garder que ces colonnes et celles "
+    "qui changent. La typologie accepte le code ou le libellé (« Mairie », « Centre social », "
+    "« CCAS »…)."
+))
 
 REFERENT_SPEC = ImportSpec(Referent, [
     ("civilite", "Civilité", ()),
@@ -77,11 +86,16 @@ REFERENT_SPEC = ImportSpec(Referent, [
     ("date_designation", "Désigné·e le", ("date de designation",)),
     ("actif", "Actif·ve", ("actif", "active")),
     ("notes", "Notes", ()),
-], required=("prenom", "nom", "structure"), example=[
+    ("id", "N°", ("id", "numero", "n de fiche", "numero de fiche")),
+], required=("prenom", "nom", "structure"), identifiers=("id", "courriel", "nom"), example=[
     "Mme", "Claire", "Martin", "Travailleuse sociale", "CCAS de Loudun (Loudun)", "",
     "Référent·e violences et précarité", "c.martin@ccas-loudun.fr", "05 49 98 00 01",
-    "", "Oui", "",
-])
+    "", "Oui", "", "",
+], matching=(
+    "Un·e référent·e existant·e est retrouvé·e par son courriel, sinon par ses prénom et nom "
+    "dans la même structure. La structure est désignée par son nom (« CCAS de Loudun » ou "
+    "« CCAS de Loudun (Loudun) ») ou par son SIRET."
+))
 
 SPECS = {"structures": STRUCTURE_SPEC, "referents": REFERENT_SPEC}
 
@@ -101,12 +115,49 @@ def cell_text(value):
     return text
 
 
-def _choice(text, choices, message):
-    wanted = header_key(text)
+# What people type for a typology, beyond its code and label (folded as header_key).
+TYPOLOGY_SYNONYMS = {
+    "mairie": "MUNI", "commune": "MUNI", "ville": "MUNI", "hotel de ville": "MUNI",
+    "centre communal d action sociale": "CCAS",
+    "centre intercommunal d action sociale": "CIAS",
+    "centre social": "CS", "centre socio culturel": "CS", "espace de vie sociale": "CS",
+    "intercommunalite": "EPCI", "communaute de communes": "EPCI",
+    "communaute d agglomeration": "EPCI", "metropole": "EPCI",
+    "departement": "CD", "conseil general": "CD",
+    "maison des solidarites": "MDS",
+    "pole emploi": "FT",
+    "gendarmerie nationale": "GENDARMERIE", "brigade": "GENDARMERIE",
+    "brigade de gendarmerie": "GENDARMERIE",
+    "commissariat": "POLICE", "commissariat de police": "POLICE", "police": "POLICE",
+    "hopital": "HOSP", "centre hospitalier": "HOSP", "chu": "HOSP",
+    "tribunal": "JUSTICE", "tribunal judiciaire": "JUSTICE", "parquet": "JUSTICE",
+    "prefecture": "ETAT", "etat": "ETAT",
+    "france victimes": "FRANCE_VICTIMES", "association d aide aux victimes": "FRANCE_VICTIMES",
+    "maison de justice et du droit": "PAD", "mjd": "PAD",
+}
+
+
+def choice_keys(choices, synonyms=None):
+    """Folded text → code: each code, its label, the label without its bracketed
+    code (« Centre communal d'action sociale »), each part of a label « A / B »,
+    then `synonyms`."""
+    keys = {}
     for code, label in choices:
-        if wanted in (header_key(code), header_key(label)):
-            return code
-    raise ValueError(f"{message} : « {text} ».")
+        for text in (code, label, re.sub(r"\s*\([^)]*\)", "", label), *label.split("/")):
+            keys.setdefault(header_key(text), code)
+    for text, code in (synonyms or {}).items():
+        keys.setdefault(header_key(text), code)
+    return keys
+
+
+TYPOLOGY_KEYS = choice_keys(TYPOLOGIES, TYPOLOGY_SYNONYMS)
+
+
+def _choice(text, choices, message, keys=None):
+    code = (keys or choice_keys(choices)).get(header_key(text))
+    if code is None:
+        raise ValueError(f"{message} : « {text} ».")
+    return code
 
 
 def _slugs(text, choices, message):
@@ -144,8 +195,10 @@ def field_value(spec, field_name, value, lookups):
     """The model value of one cell; ValueError with a French message if wrong.
     `lookups` finds the territories and structures a cell names, without a query."""
     text = cell_text(value)
+    if field_name == "id":
+        return _integer(text)
     if field_name == "typologie":
-        return _choice(text, TYPOLOGIES, "Typologie inconnue")
+        return _choice(text, TYPOLOGIES, "Typologie inconnue", TYPOLOGY_KEYS)
     if field_name == "role":
         return _choice(text, REFERENT_ROLES, "Rôle inconnu")
     if field_name == "territory":
