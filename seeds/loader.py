@@ -60,6 +60,19 @@ def load_structures():
     return created
 
 
+def load_services():
+    """The services the source documents name (services.json), each of a seeded structure."""
+    from models import Service
+    created = 0
+    for row in read("services.json"):
+        row = dict(row)
+        structure = Structure.get(Structure.nom == row.pop("structure"))
+        if not Service.select().where((Service.structure == structure) & (Service.nom == row["nom"])).exists():
+            Service.create(structure=structure, **row)
+            created += 1
+    return created
+
+
 def load_scenarios():
     created = 0
     for row in read("scenarios.json"):
@@ -105,4 +118,5 @@ def load_seeds():
             "structures": load_structures(),
             "scénarios": load_scenarios(),
             "objectifs": load_targets(),
+            "services": load_services(),  # services.json: of the structures above
         }
