@@ -50,7 +50,7 @@ class DayPeriodFilter(FrenchPeriod, BasePeeweeFilter):
                            & (self.column < _day_start(end) + datetime.timedelta(days=1)))
 
     def operation(self):
-        return "entre"
+        return "du … au"
 
 
 def _local_time_formatter(view, context, entry, name):

@@ -25,7 +25,8 @@ from models.formatting import (
 
 from .access import EDIT, AccessRules, user_may
 from .exports import export_grid
-from .fields import MaillageModelConverter, searchable_pickers
+from .add_another import keep_parent_choices
+from .fields import MaillageModelConverter, prefill_pickers, searchable_pickers
 from .filters import MaillageFilterConverter
 from .history import history_page
 
@@ -223,7 +224,9 @@ class MaillageModelView(AccessRules, ModelView):
 
     def __init__(self, model, *args, **kwargs):
         # The version is bookkeeping for the forms (VersionTokenField): not shown, not exported.
-        self.column_details_exclude_list = [*(self.column_details_exclude_list or ()), "version"]
+        # The internal id (« N° 1 ») means nothing to a reader: not on a record's page (issue 10).
+        self.column_details_exclude_list = [
+            *(self.column_details_exclude_list or ()), "version", model._meta.primary_key.name]
         formatters, labels = {}, {}
         for field in model._meta.sorted_fields:
             labels[field.name] = "N°" if field is model._meta.primary_key else field.verbose_name
@@ -247,7 +250,8 @@ class MaillageModelView(AccessRules, ModelView):
         return super()._process_ajax_references()
 
     def create_form(self, obj=None):
-        return self._in_declared_order(super().create_form(obj))
+        # ?structure=12 (a structure's page, « Enregistrer et créer une autre fiche »): chosen already.
+        return self._in_declared_order(prefill_pickers(super().create_form(obj)))
 
     def edit_form(self, obj=None):
         return self._in_declared_order(super().edit_form(obj))
@@ -412,7 +416,7 @@ class MaillageModelView(AccessRules, ModelView):
     def create_view(self):
         if not self.can_create:
             flash(self.read_only_message, "error")
-        return super().create_view()
+        return keep_parent_choices(self, super().create_view())  # admin_views/add_another.py
 
     # --- a save from a stale form (models.db.ConflictError) ---------------
     @expose("/edit/", methods=("GET", "POST"))

@@ -17,6 +17,7 @@ from models.formatting import format_date, format_percent, format_phone
 from .base import MaillageModelView, badge
 from .bulk import BulkActions
 from .fields import Chosen, prefill_pickers
+from .opening_hours import OpeningHoursField, hours_formatter, osm_hours_formatter, to_french
 from .filters import ExpressionFilter, TerritoryFilter, choice_filter, related_filter
 from .privacy import ReferentPrivacy
 from .service_forms import ServiceInline
@@ -82,10 +83,11 @@ class StructureView(BulkActions, RecordPage, MaillageModelView):
     details_template = "structure_details.html"  # + référent·e·s, antennes, trainings attended
     create_template = edit_template = "structure_form.html"  # référent·e·s inline, compact
     column_list = (
-        "nom", "typologie", "commune", "territory", "telephone", "accueille_du_public",
-        "active_referents", "actif", "date_maj",
+        "nom", "typologie", "commune", "territory", "telephone", "horaires_accueil",
+        "accueille_du_public", "active_referents", "actif", "date_maj",
     )
-    column_labels = {"active_referents": "Référent·e·s actif·ve·s"}
+    column_labels = {"active_referents": "Référent·e·s actif·ve·s",
+                     "horaires_osm": "Horaires d'accueil (format OpenStreetMap)"}
     column_sortable_list = (
         "nom", "typologie", "commune", "territory", "telephone", "accueille_du_public",
         ("active_referents", SQL("active_referents")), "actif", "date_maj",
@@ -93,7 +95,7 @@ class StructureView(BulkActions, RecordPage, MaillageModelView):
     column_details_list = (
         "nom", "typologie", "siret", "adresse", "complement_adresse", "code_postal",
         "code_insee", "commune", "telephone", "courriel", "site_web", "horaires_accueil",
-        "accueille_du_public", "territory", "parent", "thematiques", "publics",
+        "horaires_osm", "accueille_du_public", "territory", "parent", "thematiques", "publics",
         "reseaux_porteurs", "places", "actif", "date_maj", "description", "notes",
     )
     column_searchable_list = ("nom", "commune", "siret", "courriel", "code_postal")
@@ -121,8 +123,14 @@ class StructureView(BulkActions, RecordPage, MaillageModelView):
     )
     column_default_sort = "nom"
     list_joins = ("territory", "parent")
-    column_formatters = {"date_maj": _date_maj_formatter}
-    column_export_computed = {"active_referents": ("integer", lambda row: row.active_referents)}
+    # Hours in French on the grid, the page and the export; the OpenStreetMap value beside them.
+    column_formatters = {"date_maj": _date_maj_formatter, "horaires_accueil": hours_formatter,
+                         "horaires_osm": osm_hours_formatter}
+    column_export_computed = {
+        "active_referents": ("integer", lambda row: row.active_referents),
+        "horaires_accueil": ("text", lambda row: to_french(row.horaires_accueil)),
+        "horaires_osm": ("text", lambda row: row.horaires_accueil or ""),
+    }
 
     def get_query(self):
         return super().get_query().select_extend(
@@ -134,6 +142,7 @@ class StructureView(BulkActions, RecordPage, MaillageModelView):
         "reseaux_porteurs", "places", "actif", "date_maj", "description", "notes",
     )
     form_args = {"typologie": {"validators": [Chosen("Choisissez la typologie de la structure.")]}}
+    form_overrides = {"horaires_accueil": OpeningHoursField}  # the French editor
     inline_models = (ReferentInline(Referent), ServiceInline(Service))
 
     def linked_records(self, structure):

@@ -88,27 +88,33 @@ class FrenchPeriod:
 
 
 class DateEqualFilter(FrenchDate, peewee_filters.DateEqualFilter):
-    pass
+    def operation(self):  # « après le », not Flask-Admin's « plus grand que »
+        return "le"
 
 
 class DateNotEqualFilter(FrenchDate, peewee_filters.DateNotEqualFilter):
-    pass
+    def operation(self):  # « après le », not Flask-Admin's « plus grand que »
+        return "sauf le"
 
 
 class DateGreaterFilter(FrenchDate, peewee_filters.DateGreaterFilter):
-    pass
+    def operation(self):  # « après le », not Flask-Admin's « plus grand que »
+        return "après le"
 
 
 class DateSmallerFilter(FrenchDate, peewee_filters.DateSmallerFilter):
-    pass
+    def operation(self):  # « après le », not Flask-Admin's « plus grand que »
+        return "avant le"
 
 
 class DateBetweenFilter(FrenchPeriod, peewee_filters.DateBetweenFilter):
-    pass
+    def operation(self):  # « après le », not Flask-Admin's « plus grand que »
+        return "du … au"
 
 
 class DateNotBetweenFilter(FrenchPeriod, peewee_filters.DateNotBetweenFilter):
-    pass
+    def operation(self):  # « après le », not Flask-Admin's « plus grand que »
+        return "hors de la période du … au"
 
 
 class MaillageFilterConverter(peewee_filters.FilterConverter):

@@ -30,7 +30,7 @@ SETTINGS = {
 }
 
 # Static files keep their browser cache; everything else (pages, exports, downloads) is never stored.
-CACHEABLE_ENDPOINTS = {"static", "theme.stylesheet"}
+CACHEABLE_ENDPOINTS = {"static", "theme.stylesheet", "theme.favicon"}
 
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import flask_admin
-from flask import Blueprint, Response
+from flask import Blueprint, Response, send_from_directory
 
 SWATCH = "flatly"
 SWATCH_FILE = (Path(flask_admin.__file__).parent / "static" / "bootstrap" / "bootstrap4"
@@ -29,4 +29,12 @@ def offline_stylesheet():
 def stylesheet():
     response = Response(offline_stylesheet(), mimetype="text/css")
     response.cache_control.max_age = 24 * 3600
+    return response
+
+
+@blueprint.route("/favicon.ico")
+def favicon():
+    """The tab's icon (an SVG, which browsers take at this address too): asked on every page."""
+    response = send_from_directory(blueprint.static_folder, "favicon.svg", mimetype="image/svg+xml")
+    response.cache_control.max_age = 7 * 24 * 3600
     return response

@@ -61,3 +61,4 @@ class AttendanceView(MaillageModelView):
     column_filters = (related_filter(Attendance.training), "present")
     list_joins = ("training", "referent")
     form_columns = ("training", "referent", "present", "evaluation")
+    kept_on_add_another = ("training",)  # the next presence: same training, another person

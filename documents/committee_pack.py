@@ -20,6 +20,7 @@ from models.follow_up import yearly_follow_up
 from models.meetings import MEETING_KIND_LABELS, Meeting, MeetingStructure
 from models.network import network_coverage, without_referent_expression
 from models.formatting import format_phone
+from models.opening_hours import to_french
 from models.training import Attendance, Training, is_trained_expression
 
 from .directory_export import structures_by_territory, territory_name, territory_reading_order
@@ -44,7 +45,7 @@ def _structure_rows(territory):
     for s in _structures(territory).iterator():
         yield [
             territory_name(s), s.nom, TYPOLOGY_LABELS.get(s.typologie, s.typologie), s.commune,
-            format_phone(s.telephone), s.courriel, s.horaires_accueil, s.accueille_du_public,
+            format_phone(s.telephone), s.courriel, to_french(s.horaires_accueil), s.accueille_du_public,
             s.actif, s.date_maj, s.needs_review,
         ]
 

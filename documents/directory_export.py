@@ -2,7 +2,6 @@
 numbers, one page per territory) and the data·inclusion v1 export for DORA."""
 import json
 import logging
-import re
 from collections import OrderedDict
 
 from data_inclusion.schema import v1 as data_inclusion
@@ -12,6 +11,7 @@ from pydantic import ValidationError as PydanticValidationError
 from models.db import reading_order
 from models.directory import TYPOLOGY_LABELS, Structure, Territory
 from models.formatting import format_phone
+from models.opening_hours import to_french
 from models.services import Service, data_inclusion_service_values
 
 from .spreadsheets import Column, Formats, open_workbook, set_properties, sheet_name, write_table
@@ -21,9 +21,6 @@ log = logging.getLogger("maillage.exports")
 # Where the structures without a territory are listed, after every territory.
 NO_TERRITORY = "Sans territoire"
 DATA_INCLUSION_SOURCE = "maillage"
-OSM_DAYS = {"Mo": "Lu", "Tu": "Ma", "We": "Me", "Th": "Je", "Fr": "Ve", "Sa": "Sa", "Su": "Di",
-            "PH": "jours fériés", "off": "fermé"}
-OSM_DAY_RE = re.compile(r"\b(" + "|".join(OSM_DAYS) + r")\b")
 SHORT_COLUMNS = [
     Column("Structure", "text", 38), Column("Service", "text", 30),
     Column("Téléphone", "text", 16), Column("Horaires", "text", 30), Column("Commune", "text", 18),
@@ -31,8 +28,8 @@ SHORT_COLUMNS = [
 
 
 def french_hours(opening_hours):
-    """'Mo-Fr 09:00-12:00' → 'Lu-Ve 09:00-12:00' (OpenStreetMap syntax, French days)."""
-    return OSM_DAY_RE.sub(lambda m: OSM_DAYS[m.group(1)], opening_hours or "")
+    """'Mo-Fr 09:00-12:00; PH off' → 'lun.–ven. 9 h–12 h ; fermé les jours fériés'."""
+    return to_french(opening_hours)  # models/opening_hours.py
 
 
 def territory_name(structure):

@@ -17,7 +17,7 @@ turned into that value.
   editor writes (None otherwise: the value stays text).
 """
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import opening_hours
 
@@ -54,13 +54,15 @@ class Schedule:
 
 # --- the editor's schedule ↔ OpenStreetMap ----------------------------------------
 
-def _osm_days(days):
-    """(0, 1, 2, 4) → 'Mo-We,Fr': runs of three days or more as a range."""
-    if tuple(days) == ALL_DAYS:
-        return "Mo-Su"
-    return ",".join(
-        f"{OSM_DAYS[run[0]]}-{OSM_DAYS[run[-1]]}" if len(run) > 2 else ",".join(OSM_DAYS[d] for d in run)
+def _days_text(days, names, dash, comma):
+    """Runs of three days or more as a range: (0, 1, 2, 4) → 'Mo-We,Fr', 'lun.–mer., ven.'."""
+    return comma.join(
+        f"{names[run[0]]}{dash}{names[run[-1]]}" if len(run) > 2 else comma.join(names[d] for d in run)
         for run in _runs(days))
+
+
+def _osm_days(days):
+    return "Mo-Su" if tuple(days) == ALL_DAYS else _days_text(days, OSM_DAYS, "-", ",")
 
 
 def _runs(days):
@@ -167,12 +169,7 @@ def french_ranges(ranges):
 
 def french_days(days):
     """(0, 1, 2, 3, 4) → 'lun.–ven.', (0, 2) → 'lun., mer.', all → 'tous les jours'."""
-    if tuple(days) == ALL_DAYS:
-        return "tous les jours"
-    return ", ".join(
-        f"{FRENCH_DAYS[run[0]]}–{FRENCH_DAYS[run[-1]]}" if len(run) > 2
-        else ", ".join(FRENCH_DAYS[d] for d in run)
-        for run in _runs(days))
+    return "tous les jours" if tuple(days) == ALL_DAYS else _days_text(days, FRENCH_DAYS, "–", ", ")
 
 
 def french_row(row):

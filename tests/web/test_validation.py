@@ -18,13 +18,14 @@ VALID_STRUCTURE = {"nom": "CCAS de Civray", "typologie": "CCAS", "date_maj": "20
     ("code_insee", "ABCDE", "Le code INSEE doit comporter 5 caractères"),
     ("places", "-3", "Le nombre de places ne peut pas être négatif."),
     ("typologie", "INCONNUE", "N'est pas un choix valide."),
-    ("horaires_accueil", "n importe quoi", "Horaires au format OpenStreetMap attendus"),
-    ("horaires_accueil", "Lundi au vendredi 9h-12h", "exemple : Mo-Fr 09:00-12:00,14:00-17:00"),
+    # Not OpenStreetMap, nor French the panel understands (models/opening_hours.py):
+    ("horaires_accueil", "n importe quoi", "Horaires non compris : « n importe quoi »"),
+    ("horaires_accueil", "Lundi au vendredi 9h-25h", "une heure dépasse 24 h"),
     # Pieces of the syntax that say nothing, or come in the wrong order.
-    ("horaires_accueil", "12", "Horaires au format OpenStreetMap attendus"),
-    ("horaires_accueil", "week", "Horaires au format OpenStreetMap attendus"),
-    ("horaires_accueil", "off off", "Horaires au format OpenStreetMap attendus"),
-    ("horaires_accueil", "09:00-12:00 Mo-Fr", "Horaires au format OpenStreetMap attendus"),
+    ("horaires_accueil", "12", "Horaires non compris"),
+    ("horaires_accueil", "week", "Horaires non compris"),
+    ("horaires_accueil", "off off", "Horaires non compris"),
+    ("horaires_accueil", "09:00-12:00 Mo-Fr", "Horaires non compris"),
 ])
 def test_bad_structure_fields_are_explained_on_the_form(as_role, field, value, message):
     browser = as_role("editor")
