@@ -6,6 +6,7 @@ SHA-256, so "which figures did the committee see on 7 December?" has an answer.
 import datetime
 import hashlib
 import io
+from collections import namedtuple
 
 from peewee import JOIN, fn
 
@@ -25,14 +26,28 @@ from models.training import Attendance, Training, is_trained_expression
 
 from .directory_export import structures_by_territory, territory_name, territory_reading_order
 from .grid_export import export_stem
-from .scenario_workbook import add_comparison_sheets
+from .scenario_workbook import add_budget_summary, add_comparison_sheets
 from .spreadsheets import (
-    Column, Formats, dated_filename, euro_total_row, open_workbook, set_properties,
-    write_table, write_text,
+    LINE_HEIGHT, Column, Formats, dated_filename, euro_total_row, open_workbook, print_setup,
+    set_properties, text_lines, write_table, write_text,
 )
 
 PACK_TITLE = "Dossier du comité"
 ROLE_LABELS = dict(REFERENT_ROLES)
+MEETING_TITLE_MAX = 120
+
+PackMeeting = namedtuple("PackMeeting", "title date", defaults=(None, None))
+PackMeeting.__doc__ = "The meeting a pack is for: its title (« Comité de suivi ») and date, both optional."
+
+
+def pack_title(meeting):
+    """'Dossier du comité — Comité de suivi du 08/12/2026' (what the footer says)."""
+    title = PACK_TITLE
+    if meeting and meeting.title:
+        title += f" — {meeting.title}"
+    if meeting and meeting.date:
+        title += f" du {meeting.date:%d/%m/%Y}"
+    return title
 
 
 # --- the sheets --------------------------------------------------------------
@@ -216,25 +231,65 @@ def _follow_up_rows(territory, year):
         yield ["Budget « Formations » du scénario en vigueur (€)", figures.training_budget, None, None]
 
 
-def _write_cover(sheet, formats, filters, author, counts):
-    sheet.set_column(0, 0, 34)
-    sheet.set_column(1, 1, 60)
-    sheet.write_string(0, 0, f"{PACK_TITLE} — Maillage", formats.title)
-    sheet.write_string(1, 0, "Réseau local contre les violences et la précarité", formats.subtitle)
+COVER_WIDTHS = (34, 50, 8)
+
+
+def _write_wrapped(sheet, row, col, text, width, formats):
+    """Wrapped text, its row as tall as its lines (LibreOffice does not grow it)."""
+    write_text(sheet, row, col, text, formats.wrap)
+    lines = text_lines(str(text or ""), width)
+    if lines > 1:
+        sheet.set_row(row, LINE_HEIGHT * lines)
+
+
+def _write_cover(sheet, formats, filters, author, counts, meeting, contents):
+    """The first page: what the pack is for, its source, its contents; one A4 page."""
+    bold14 = formats.workbook.add_format({"bold": True, "font_size": 14, "text_wrap": True})
+    link = formats.workbook.add_format({"font_color": "#1F4E79", "underline": 1, "valign": "top"})
+    left_date = formats.workbook.add_format({"num_format": "dd/mm/yyyy", "align": "left", "valign": "top"})
+    left_integer = formats.workbook.add_format({"num_format": "#,##0", "align": "left", "valign": "top"})
+    top_integer = formats.workbook.add_format({"num_format": "#,##0", "valign": "top"})
+    for col, width in enumerate(COVER_WIDTHS):
+        sheet.set_column(col, col, width)
+    sheet.write_string(0, 0, PACK_TITLE, formats.title)
+    sheet.write_string(1, 0, "Réseau local contre les violences et la précarité — Maillage",
+                       formats.subtitle)
+    row = 3
+    if meeting.title:
+        sheet.merge_range(row, 0, row, 2, "", bold14)
+        write_text(sheet, row, 0, meeting.title, bold14)
+        sheet.set_row(row, 38 if len(meeting.title) > 50 else None)
+        row += 1
     lines = [
-        ("Date", datetime.date.today()),
-        ("Territoire", filters.territory.name if filters.territory else "Tous les territoires"),
+        ("Réunion du", meeting.date),
+        ("Territoire", (filters.territory.name + " (et ses sous-territoires)")
+         if filters.territory else "Tous les territoires"),
         ("Scénarios comparés", ", ".join(s.name for s in filters.scenarios) or "Aucun"),
         ("Préparé par", author),
+        ("Données extraites le", datetime.date.today()),
     ] + counts
-    for row, (label, value) in enumerate(lines, start=3):
-        sheet.write_string(row, 0, label, formats.bold)
+    row += 1
+    for label, value in lines:
+        if value is None:
+            continue
+        sheet.write_string(row, 0, label, formats.bold_top)
         if isinstance(value, datetime.date):
-            sheet.write_datetime(row, 1, value, formats.of("date"))
+            sheet.write_datetime(row, 1, value, left_date)
         elif isinstance(value, int):
-            sheet.write_number(row, 1, value, formats.of("integer"))
+            sheet.write_number(row, 1, value, left_integer)
         else:
-            write_text(sheet, row, 1, value)
+            _write_wrapped(sheet, row, 1, value, COVER_WIDTHS[1], formats)
+        row += 1
+    row += 1
+    sheet.write_string(row, 0, "Sommaire", formats.bold)
+    sheet.write_string(row, 2, "Lignes", formats.bold)
+    for name, description, count in contents:
+        row += 1
+        sheet.write_url(row, 0, f"internal:'{name.replace(chr(39), chr(39) * 2)}'!A1", link, name)
+        _write_wrapped(sheet, row, 1, description, COVER_WIDTHS[1], formats)
+        if count is not None:
+            sheet.write_number(row, 2, count, top_integer)
+    print_setup(sheet, formats, landscape=False, fit_height=1)
 
 
 def _counts(territory):
@@ -255,51 +310,89 @@ def _counts(territory):
     ]
 
 
-def write_pack(target, filters, author):
+# Sheet title → what it holds (the cover's contents list).
+SHEET_DESCRIPTIONS = {
+    "Synthèse budgétaire": "Les scénarios comparés en une page : coûts, financements, reste à financer",
+    "Couverture du réseau": "Par territoire : structures, référent·e·s, taux de couverture",
+    "Structures sans référent·e": "Les structures actives sans référent·e à solliciter",
+    "Structures par bassin de vie": "L'annuaire des structures",
+    "Référent·e·s": "Les référent·e·s par structure, formé·e·s ou non",
+    "Formations": "Les sessions, demi-journées, présent·e·s et coûts",
+    "Présences": "Qui est venu à quelle formation",
+    "Réunions": "Les réunions du réseau et leurs décisions",
+    "Comparaison": "Les scénarios côte à côte (formules vivantes)",
+}
+
+
+def write_pack(target, filters, author, meeting=None):
     """Write the committee workbook to a path or a binary file."""
+    meeting = meeting or PackMeeting()
     workbook = open_workbook(target, constant_memory=False)
-    formats = Formats(workbook)
-    set_properties(workbook, title=f"Maillage — {PACK_TITLE}", author=author,
+    formats = Formats(workbook, title=pack_title(meeting))
+    set_properties(workbook, title=f"Maillage — {pack_title(meeting)}", author=author,
                    comments=describe_filters(filters),
                    custom={"Filtres": describe_filters(filters), "Préparé par": author})
     cover = workbook.add_worksheet("Page de garde")
-    _write_cover(cover, formats, filters, author, _counts(filters.territory))
+    summary = workbook.add_worksheet("Synthèse budgétaire") if filters.scenarios else None
+    contents = []
+    territory = filters.territory
+    year = datetime.date.today().year
     for title, columns, rows in (
-        ("Couverture du réseau", COVERAGE_COLUMNS, _coverage_rows(filters.territory)),
-        ("Structures sans référent·e", GAP_COLUMNS, _gap_rows(filters.territory)),
-        ("Structures par bassin de vie", STRUCTURE_COLUMNS, _structure_rows(filters.territory)),
-        ("Référent·e·s", REFERENT_COLUMNS, _referent_rows(filters.territory)),
+        ("Couverture du réseau", COVERAGE_COLUMNS, _coverage_rows(territory)),
+        ("Structures sans référent·e", GAP_COLUMNS, _gap_rows(territory)),
+        ("Structures par bassin de vie", STRUCTURE_COLUMNS, _structure_rows(territory)),
+        ("Référent·e·s", REFERENT_COLUMNS, _referent_rows(territory)),
+        ("Formations", TRAINING_COLUMNS, _training_rows(territory)),
+        ("Présences", ATTENDANCE_COLUMNS, _attendance_rows(territory)),
+        ("Réunions", MEETING_COLUMNS, _meeting_rows(territory)),
+        (f"Suivi {year}", FOLLOW_UP_COLUMNS, _follow_up_rows(territory, year)),
     ):
         sheet = workbook.add_worksheet(title)
-        write_table(sheet, columns, rows, formats)
-    sheet = workbook.add_worksheet("Formations")
-    count = write_table(sheet, TRAINING_COLUMNS, _training_rows(filters.territory), formats)
-    euro_total_row(sheet, count + 1, 0, [len(TRAINING_COLUMNS) - 1], 1, count, formats)
-    sheet = workbook.add_worksheet("Présences")
-    write_table(sheet, ATTENDANCE_COLUMNS, _attendance_rows(filters.territory), formats)
-    sheet = workbook.add_worksheet("Réunions")
-    write_table(sheet, MEETING_COLUMNS, _meeting_rows(filters.territory), formats)
-    year = datetime.date.today().year
-    sheet = workbook.add_worksheet(f"Suivi {year}")
-    write_table(sheet, FOLLOW_UP_COLUMNS, _follow_up_rows(filters.territory, year), formats)
+        count = write_table(sheet, columns, rows, formats)
+        if title == "Formations" and count:
+            euro_total_row(sheet, count + 1, 1, [5, 6, 7], 1, count, formats,
+                           cell_formats={5: formats.total_integer, 6: formats.total_integer})
+        contents.append((title, SHEET_DESCRIPTIONS.get(title, f"Indicateurs de l'année {year}"), count))
     if filters.scenarios:
-        add_comparison_sheets(workbook, formats, ScenarioComparison(filters.scenarios), author,
-                              datetime.date.today())
+        comparison, scenario_sheets = add_comparison_sheets(
+            workbook, formats, ScenarioComparison(filters.scenarios), author, datetime.date.today())
+        add_budget_summary(summary, formats, scenario_sheets)
+        contents.insert(0, ("Synthèse budgétaire", SHEET_DESCRIPTIONS["Synthèse budgétaire"], None))
+        contents.append((comparison.name, SHEET_DESCRIPTIONS["Comparaison"], None))
+        contents += [(s.name, f"Scénario : {s.totals.scenario.name}", len(s.totals.cost_lines))
+                     for s in scenario_sheets]
+    _write_cover(cover, formats, filters, author, _counts(territory), meeting, contents)
     workbook.close()
 
 
-def generate_pack(filters, author):
+def pack_filename(filters, meeting=None, day=None):
+    """'dossier-comite-comite-de-suivi-rvc-poitiers-2026-12-08.xlsx': the meeting,
+    the territory and the meeting's date (today without one)."""
+    meeting = meeting or PackMeeting()
+    qualifiers = [export_stem(meeting.title) if meeting.title else None,
+                  export_stem(filters.territory.name) if filters.territory else None]
+    return dated_filename("dossier-comite", day=meeting.date or day, qualifiers=qualifiers)
+
+
+def describe_pack(filters, meeting=None):
+    """The archive's text: the meeting when given, then the filters."""
+    meeting = meeting or PackMeeting()
+    parts = []
+    if meeting.title:
+        parts.append(f"Réunion : {meeting.title}")
+    if meeting.date:
+        parts.append(f"le {meeting.date:%d/%m/%Y}")
+    text = " ".join(parts)
+    return (((text + " ; ") if text else "") + describe_filters(filters))[:255]
+
+
+def generate_pack(filters, author, meeting=None):
     """Write the pack, archive it, and return the CommitteePack row."""
     buffer = io.BytesIO()
-    write_pack(buffer, filters, author)
+    write_pack(buffer, filters, author, meeting)
     content = buffer.getvalue()
-    stem = "dossier-comite"
-    if filters.territory:
-        stem += "-" + export_stem(filters.territory.name)
     return CommitteePack.create(
-        author=author, filters=describe_filters(filters)[:255],
-        filename=dated_filename(stem), sha256=hashlib.sha256(content).hexdigest(),
+        author=author, filters=describe_pack(filters, meeting),
+        filename=pack_filename(filters, meeting), sha256=hashlib.sha256(content).hexdigest(),
         size=len(content), content=content,
     )
-
-

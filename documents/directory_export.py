@@ -2,28 +2,33 @@
 numbers, one page per territory) and the data·inclusion v1 export for DORA."""
 import json
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 
 from data_inclusion.schema import v1 as data_inclusion
 from peewee import JOIN
 from pydantic import ValidationError as PydanticValidationError
 
 from models.db import reading_order
-from models.directory import TYPOLOGY_LABELS, Structure, Territory
+from models.directory import THEMATIQUES, Structure, Territory, within_territory
 from models.formatting import format_phone
 from models.opening_hours import to_french
 from models.services import Service, data_inclusion_service_values
 
-from .spreadsheets import Column, Formats, open_workbook, set_properties, sheet_name, write_table
+from .grid_export import export_stem
+from .spreadsheets import (
+    Column, Formats, dated_filename, open_workbook, set_properties, sheet_name, write_caption,
+    write_table,
+)
 
 log = logging.getLogger("maillage.exports")
 
 # Where the structures without a territory are listed, after every territory.
 NO_TERRITORY = "Sans territoire"
 DATA_INCLUSION_SOURCE = "maillage"
+THEMATIQUE_LABELS = dict(THEMATIQUES)
 SHORT_COLUMNS = [
-    Column("Structure", "text", 38), Column("Service", "text", 30),
-    Column("Téléphone", "text", 16), Column("Horaires", "text", 30), Column("Commune", "text", 18),
+    Column("Structure", "text", 30), Column("Ce qu'elle propose", "text", 40),
+    Column("Téléphone", "text", 16), Column("Horaires", "text", 32), Column("Commune", "text", 16),
 ]
 
 
@@ -52,41 +57,112 @@ def structures_by_territory():
     )
 
 
-def short_directory():
-    """Territory name → rows (structure, service, phone, hours, commune) of the
-    active structures, territories in reading order, one query."""
-    query = structures_by_territory().where(Structure.actif == True)  # noqa: E712
+# The numbers every page starts with, whatever the territory.
+NATIONAL_NUMBERS = [
+    ("3919", "Violences Femmes Info : écoute, information et orientation des femmes victimes "
+             "de violences et de leur entourage (gratuit, anonyme, 7 jours sur 7, 24 h sur 24)"),
+    ("17 / 112", "Police secours, gendarmerie ; 112 : numéro d'urgence européen"),
+    ("15", "SAMU : urgence médicale"),
+    ("18", "Sapeurs-pompiers"),
+    ("115", "Samu social : hébergement d'urgence"),
+    ("119", "Allô enfance en danger"),
+    ("114", "Urgences par SMS (personnes sourdes ou malentendantes, ou qui ne peuvent pas parler)"),
+]
+TO_COMPLETE = "à compléter"
+
+ShortEntry = namedtuple("ShortEntry", "name offers phone hours commune")
+ShortEntry.__doc__ = "One structure of the short directory; phone is None when it has none (à compléter)."
+ShortPage = namedtuple("ShortPage", "territory entries checked_from checked_to")
+ShortPage.__doc__ = "One territory's page: its structures and the oldest and newest dates they were checked."
+
+
+def _service_thematiques(structures):
+    """structure id → the thematiques of the services of `structures` (a query; one query)."""
+    found = {}
+    query = Service.select(Service.structure, Service.thematiques).where(
+        Service.structure.in_(structures))
+    for structure_id, thematiques in query.tuples().iterator():
+        found.setdefault(structure_id, []).extend(thematiques or ())
+    return found
+
+
+def offers_in_words(codes):
+    """data·inclusion thematique codes → their French labels, once each, in order."""
+    return ", ".join(dict.fromkeys(THEMATIQUE_LABELS.get(code, code) for code in codes))
+
+
+def short_directory(territory=None, printed=False):
+    """The short directory's pages: one per territory (the one chosen and its
+    sub-territories, or all), territories in reading order, active structures
+    by name. `printed` leaves out the structures without a phone number (the
+    admin's version lists them, their phone « à compléter »). Two queries."""
+    condition = Structure.actif == True  # noqa: E712
+    if territory is not None:
+        condition &= within_territory(Structure.territory, territory)
+    structures = list(structures_by_territory().where(condition))
+    services = _service_thematiques(Structure.select(Structure.id).where(condition)) if structures else {}
     pages = OrderedDict()
-    for s in query.iterator():
-        pages.setdefault(territory_name(s), []).append([
-            s.nom, TYPOLOGY_LABELS.get(s.typologie, s.typologie), format_phone(s.telephone),
-            french_hours(s.horaires_accueil), s.commune,
-        ])
-    return pages
+    for s in structures:
+        if printed and not s.telephone:
+            continue
+        entries = pages.setdefault(territory_name(s), [])
+        entries.append((s.date_maj, ShortEntry(
+            s.nom, offers_in_words([*(s.thematiques or ()), *services.get(s.id, ())]),
+            format_phone(s.telephone) if s.telephone else None,
+            french_hours(s.horaires_accueil), s.commune or "",
+        )))
+    return [
+        ShortPage(name, [entry for _, entry in rows],
+                  min((d for d, _ in rows if d), default=None),
+                  max((d for d, _ in rows if d), default=None))
+        for name, rows in pages.items()
+    ]
 
 
-def write_short_directory(target, author=None):
-    """One printable sheet per territory: landscape, one page wide, header repeated."""
+def checked_text(page):
+    """'Fiches vérifiées entre le 05/01/2026 et le 20/11/2026' (the data's date, not the print's)."""
+    if page.checked_to is None:
+        return "Date de vérification des fiches inconnue"
+    if page.checked_from == page.checked_to:
+        return f"Fiches vérifiées le {page.checked_to:%d/%m/%Y}"
+    return f"Fiches vérifiées entre le {page.checked_from:%d/%m/%Y} et le {page.checked_to:%d/%m/%Y}"
+
+
+SHORT_DIRECTORY_TITLE = "Annuaire court — numéros utiles"
+NATIONAL_COLUMNS = [Column("Numéro national", "text", 16), Column("Pour quoi", "text", 100)]
+
+
+def short_directory_filename(territory=None):
+    return dated_filename("annuaire-court", qualifiers=[export_stem(territory.name)] if territory else ())
+
+
+def write_short_directory(target, author=None, territory=None):
+    """One printable sheet per territory: the national numbers on top, then the
+    structures with a phone; A4 landscape, one page wide, header repeated."""
     workbook = open_workbook(target, constant_memory=False)
-    formats = Formats(workbook)
-    set_properties(workbook, title="Maillage — annuaire court (numéros principaux)", author=author)
+    formats = Formats(workbook, title=SHORT_DIRECTORY_TITLE
+                      + (f" — {territory.name}" if territory else ""))
+    set_properties(workbook, title=f"Maillage — {SHORT_DIRECTORY_TITLE}", author=author,
+                   custom={"Territoire": territory.name if territory else "tous les territoires"})
+    big = workbook.add_format({"bold": True, "font_size": 13, "valign": "top"})
     used = set()
-    for territory, rows in short_directory().items():
-        name = sheet_name(territory)
+    pages = short_directory(territory, printed=True) or [ShortPage(
+        territory.name if territory else "Annuaire", [], None, None)]
+    for page in pages:
+        name = sheet_name(page.territory)
         while name.lower() in used:  # two territories cut to the same 31 characters
             name = sheet_name(f"{name[:27]} {len(used)}")
         used.add(name.lower())
         sheet = workbook.add_worksheet(name)
-        sheet.write_string(0, 0, f"Numéros principaux — {territory}", formats.title)
-        write_table(sheet, SHORT_COLUMNS, rows, formats, header_row=2)
-        sheet.set_landscape()
-        sheet.set_paper(9)  # A4
-        sheet.fit_to_pages(1, 0)
-        sheet.repeat_rows(2)
-        sheet.set_footer("&LMaillage — annuaire court&RPage &P / &N")
-    if not used:
-        sheet = workbook.add_worksheet("Annuaire")
-        sheet.write_string(0, 0, "Aucune structure active.", formats.title)
+        row = write_caption(sheet, formats, f"Numéros utiles — {page.territory}", [checked_text(page)])
+        row += 1
+        for number, what in NATIONAL_NUMBERS:
+            sheet.write_string(row, 0, number, big)
+            sheet.merge_range(row, 1, row, len(SHORT_COLUMNS) - 1, what, formats.wrap)
+            row += 1
+        rows = ([e.name, e.offers, e.phone, e.hours, e.commune] for e in page.entries)
+        write_table(sheet, SHORT_COLUMNS, rows, formats, header_row=row + 1,
+                    empty_text="Aucune structure active avec un numéro de téléphone.")
     workbook.close()
 
 

@@ -20,8 +20,8 @@ from models.fields import MoneyField, PhoneField, QuantityField, RateField, Slug
 from models.formatting import ascii_fold, format_phone
 
 from .spreadsheets import (
-    Column, Formats, cell_writer, dated_filename, finish_table, open_workbook,
-    set_properties, sheet_name, write_header,
+    Column, Formats, dated_filename, euro_total_row, open_workbook, set_properties, sheet_name,
+    write_caption, write_table,
 )
 
 # Never leaves the building, whatever a grid lists.
@@ -106,35 +106,48 @@ def export_stem(title):
     return re.sub(r"[^a-z0-9]+", "-", ascii_fold(title).lower()).strip("-") or "export"
 
 
-def export_filename(title, day=None):
-    return dated_filename(export_stem(title), day=day)
+def export_filename(title, day=None, qualifiers=()):
+    """'Structures', ['RVC Poitiers'] → 'structures-rvc-poitiers-2026-12-01.xlsx'."""
+    return dated_filename(export_stem(title), day=day,
+                          qualifiers=[export_stem(q) for q in qualifiers if q])
 
 
-def write_grid(target, query, columns, title, author=None, filters_text=None):
+# Rows above a grid's table: its title, then the filters and who exported it.
+GRID_HEADER_ROW = 3
+TOTALLED_KINDS = {"euro", "integer", "number"}
+
+
+def write_grid(target, query, columns, title, author=None, filters_text=None, totals=()):
     """Write the rows of `query` into a one-sheet workbook; return the row count.
 
     `target` is a path or a binary file; the query runs once, through a cursor.
+    `totals` names the columns whose sum means something (a live SUM row under
+    the table). The filters applied are written above the table.
     """
     workbook = open_workbook(target, constant_memory=True)
-    formats = Formats(workbook)
+    formats = Formats(workbook, title=f"{title} — Maillage")
     set_properties(
         workbook, title=f"Maillage — {title}", author=author,
         comments=f"Filtres : {filters_text or 'aucun'}",
         custom={"Exporté par": author or "—", "Filtres": filters_text or "aucun"},
     )
     sheet = workbook.add_worksheet(sheet_name(title))
+    write_caption(sheet, formats, title, [
+        f"Filtres : {filters_text or 'aucun (toutes les fiches)'}",
+        f"Exporté le {formats.day:%d/%m/%Y}" + (f" par {author}" if author else ""),
+    ])
     sheet_columns = [Column(column.header, column.kind) for column in columns]
-    write_header(sheet, sheet_columns, formats)
-    cells = [
-        (col, column.value, cell_writer(column.kind, formats))
-        for col, column in enumerate(columns)
-    ]
-    row_index = 0
-    for row in query.iterator():
-        row_index += 1
-        for col, value, write in cells:
-            write(sheet, row_index, col, value(row))
-    finish_table(sheet, sheet_columns, 0, row_index)
+    header_row = GRID_HEADER_ROW
+    getters = [column.value for column in columns]
+    rows = ([value(row) for value in getters] for row in query.iterator())
+    count = write_table(sheet, sheet_columns, rows, formats, header_row)
+    row_index = header_row + count
+    total_cols = [col for col, column in enumerate(columns)
+                  if column.name in totals and column.kind in TOTALLED_KINDS]
+    if total_cols and count:
+        integer = {col: formats.total_integer for col in total_cols if columns[col].kind != "euro"}
+        label_col = next((col for col in range(len(columns)) if col not in total_cols), 0)
+        euro_total_row(sheet, row_index + 1, label_col, total_cols, header_row + 1, row_index,
+                       formats, cell_formats=integer)
     workbook.close()
-    return row_index
-
+    return count

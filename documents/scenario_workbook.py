@@ -8,6 +8,7 @@ status (piste / sollicité / acquis) and in all. Cached values are the model's
 own figures, so the file reads right even before a spreadsheet recalculates it.
 """
 import datetime
+import re
 
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
@@ -15,15 +16,18 @@ from models.budget import (
     CASH_KINDS, COMPARISON_ROWS, COUNT, FUNDING_KINDS, FUNDING_STATUSES, MONEY, OPERATORS, PERCENT,
     QUANTITY,
 )
+from .cerfa import add_budget_sheets
 from .spreadsheets import (
-    KIND_FORMATS, Column, Formats, finish_table, open_workbook, set_properties, sheet_name,
-    write_header, write_text,
+    KIND_FORMATS, LINE_HEIGHT, SHEET_NAME_FORBIDDEN, SHEET_NAME_MAX, Column, Formats, finish_table, open_workbook, print_setup,
+    set_properties, sheet_name, text_lines, write_header, write_text,
 )
 
 TITLE = "Comparaison de scénarios budgétaires"
 COMPARISON_SHEET = "Comparaison"
-# kind of a figure → kind of a spreadsheet column (documents.spreadsheets.KIND_FORMATS).
-SPREADSHEET_KINDS = {MONEY: "euro", QUANTITY: "number", PERCENT: "percent", COUNT: "integer"}
+CHART_SHEET = "Graphique"
+# kind of a figure → kind of a spreadsheet column (documents.spreadsheets.KIND_FORMATS):
+# percentages are stored as fractions (0.15) shown with a percent format (15,00 %).
+SPREADSHEET_KINDS = {MONEY: "euro", QUANTITY: "number", PERCENT: "fraction", COUNT: "integer"}
 LINE_COLUMNS = [
     Column("Catégorie", "text", 22), Column("Désignation", "text", 55),
     Column("Quantité", "number", 10), Column("Unité", "text", 13),
@@ -52,33 +56,54 @@ def _cached(value):
     return "" if value is None else _number(value)
 
 
+def _fraction(value):
+    """A rate the models give in % (15.00) as the fraction a percent format shows (0.15)."""
+    return "" if value is None else _number(value) / 100
+
+
+def scenario_sheet_names(names):
+    """'N. name' cut at a word (with '…') to Excel's 31 characters. Long names
+    sharing their first part (« ISCG Doubs 2023–2025 — France Victimes 25
+    Besançon » / « … Nord Franche-Comté ») keep what tells them apart: the
+    part after the last « — »."""
+    result = []
+    texts = [SHEET_NAME_FORBIDDEN.sub(" ", name or "").strip().strip("'") or "Scénario"
+             for name in names]
+    tails = [text.rsplit(" — ", 1)[-1] for text in texts]
+    for number, (text, tail) in enumerate(zip(texts, tails), start=1):
+        prefix = f"{number}. "
+        if len(prefix + text) > SHEET_NAME_MAX and " — " in text and tails.count(tail) == 1:
+            text = tail
+        if len(prefix + text) > SHEET_NAME_MAX:
+            room = SHEET_NAME_MAX - len(prefix) - 1
+            cut = text[:room + 1]
+            cut = cut[:cut.rfind(" ")] if " " in cut[1:] else cut[:room]
+            text = re.sub(r"[\s—–(,;:+-]+$", "", cut) + "…"
+        result.append(sheet_name(prefix + text))
+    return result
+
+
 def _abs(row, col):
     return xl_rowcol_to_cell(row, col, row_abs=True, col_abs=True)
-
-
-def _print_setup(sheet, exported_on, header_row):
-    sheet.set_landscape()
-    sheet.set_paper(9)  # A4
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(header_row)
-    sheet.set_footer(f"&LExporté le {exported_on:%d/%m/%Y}&RPage &P sur &N")
 
 
 class ScenarioSheet:
     """One scenario's sheet; `cells` maps each figure's key to its absolute cell."""
 
-    def __init__(self, workbook, formats, totals, number, exported_on):
+    def __init__(self, workbook, formats, totals, name, exported_on):
         self.totals = totals
         self.formats = formats
-        self.name = sheet_name(f"{number}. {totals.scenario.name}")
+        self.name = name
         self.sheet = workbook.add_worksheet(self.name)
         self.cells = {}
         self.euro = formats.of("euro")
-        self.percent = formats.of("percent")
+        self.percent = formats.of("fraction")
         self._write_parameters()
         self._write_lines()
         self._write_totals()
-        _print_setup(self.sheet, exported_on, LINES_HEADER_ROW)
+        # Blocks with different columns follow one another (lines, totals, funding,
+        # projection): no header repeated over them, the whole sheet on one page.
+        print_setup(self.sheet, formats, landscape=True, fit_height=1)
 
     def ref(self, cell):
         return f"{quote_sheetname(self.name)}!{cell}"
@@ -91,8 +116,8 @@ class ScenarioSheet:
         write_text(sheet, 0, 0, scenario.name, self.formats.title)
         parameters = [
             (1, "Opérateur", dict(OPERATORS).get(scenario.operator), None),
-            (OVERHEAD_RATE_ROW, "Frais de gestion (%)", self.totals.overhead_rate, self.percent),
-            (INDEXATION_ROW, "Indexation annuelle (%)", self.totals.indexation_rate, self.percent),
+            (OVERHEAD_RATE_ROW, "Frais de gestion", _fraction(self.totals.overhead_rate), self.percent),
+            (INDEXATION_ROW, "Indexation annuelle", _fraction(self.totals.indexation_rate), self.percent),
             (START_YEAR_ROW, "Année de début", scenario.start_year, None),
             (DURATION_ROW, "Durée (années)", scenario.duration_years, None),
         ]
@@ -128,6 +153,7 @@ class ScenarioSheet:
                 sheet.write_number(row, AMOUNT, _number(line.amount), self.euro)
             sheet.write_string(row, ONE_OFF, YES if line.is_one_off else NO)
         finish_table(sheet, LINE_COLUMNS, LINES_HEADER_ROW, row)
+        sheet.write_string(LINES_HEADER_ROW - 1, 0, "Lignes budgétaires", self.formats.bold)
         # An empty scenario sums over one blank row: every formula still gives 0.
         self.first_line, self.last_line = LINES_HEADER_ROW + 1, max(row, LINES_HEADER_ROW + 1)
 
@@ -135,12 +161,13 @@ class ScenarioSheet:
         """A bold total on `row`: `label`, then `formula` cached as `value`
         (by default the attribute `key` of the totals)."""
         total_format = self.formats.total_euro if kind == MONEY else self.formats.bold
-        if kind == PERCENT:
-            total_format = self.percent
-        self.sheet.write_string(row, DESIGNATION, label, self.formats.total_label)
         if value is None:
             value = getattr(self.totals, key)
-        self.sheet.write_formula(row, AMOUNT, formula, total_format, _cached(value))
+        cached = _cached(value)
+        if kind == PERCENT:
+            total_format, cached = self.percent, _fraction(value)
+        self.sheet.write_string(row, DESIGNATION, label, self.formats.total_label)
+        self.sheet.write_formula(row, AMOUNT, formula, total_format, cached)
         self.cells[key] = _abs(row, AMOUNT)
 
     def _write_totals(self):
@@ -155,13 +182,13 @@ class ScenarioSheet:
             "recurring": f'=SUMIF({flags},"{NO}",{amounts})',
             "one_off": f'=SUMIF({flags},"{YES}",{amounts})',
             "year_one": f"={cell['recurring']}+{cell['one_off']}",
-            "overhead": f"=ROUND({cell['year_one']}*{self.overhead_rate}/100,2)",
+            "overhead": f"=ROUND({cell['year_one']}*{self.overhead_rate},2)",
             "total_with_overhead": f"={cell['year_one']}+{cell['overhead']}",
             "etp": f'=SUMIF({self._range(UNIT)},"ETP",{self._range(QUANTITY_COL)})',
             "acquired": self.funding_sum(CASH_LABELS, STATUS_LABELS["acquis"]),
             "coverage": (
                 f'=IF({cell["total_with_overhead"]}=0,"",'
-                f'ROUND({cell["acquired"]}/{cell["total_with_overhead"]}*100,2))'
+                f'ROUND({cell["acquired"]}/{cell["total_with_overhead"]},4))'
             ),
             "gap": f"={cell['total_with_overhead']}-{cell['acquired']}",
             "in_kind": self.funding_sum(IN_KIND_LABELS),
@@ -237,12 +264,12 @@ class ScenarioSheet:
         for year in self.totals.years:
             r = header + year.number
             sheet.write_formula(r, 0, f"={_abs(START_YEAR_ROW, 1)}+{year.number - 1}", None, year.year)
-            cost = f"=ROUND({recurring}*(1+{self.indexation_rate}/100)^{year.number - 1},2)"
+            cost = f"=ROUND({recurring}*(1+{self.indexation_rate})^{year.number - 1},2)"
             if year.number == 1:
                 cost += f"+{one_off}"
             sheet.write_formula(r, UNIT_COST, cost, self.euro, _number(year.cost))
             sheet.write_formula(
-                r, AMOUNT, f"=ROUND({xl_rowcol_to_cell(r, UNIT_COST)}*{self.overhead_rate}/100,2)",
+                r, AMOUNT, f"=ROUND({xl_rowcol_to_cell(r, UNIT_COST)}*{self.overhead_rate},2)",
                 self.euro, _number(year.overhead),
             )
             sheet.write_formula(
@@ -250,6 +277,10 @@ class ScenarioSheet:
                 self.euro, _number(year.total_with_overhead),
             )
         last = header + max(len(self.totals.years), 1)
+        # Year → its "total avec frais" cell: the comparison's year-by-year columns.
+        self.year_cells = {
+            year.year: _abs(header + year.number, ONE_OFF) for year in self.totals.years
+        }
         return [
             f"{xl_rowcol_to_cell(header + 1, col)}:{xl_rowcol_to_cell(last, col)}"
             for col in (UNIT_COST, ONE_OFF)
@@ -263,13 +294,16 @@ class ScenarioSheet:
 
 
 class ComparisonSheet:
-    """Figures as rows, scenarios as columns, then the differences with the first."""
+    """Figures as rows, scenarios as columns, then the differences with the first,
+    then each calendar year's total; the chart on a sheet of its own."""
 
-    HEADER_ROW = 3
+    HEADER_ROW = 4
+    YEAR_ROWS = (("start", "Année de début"), ("end", "Année de fin"))
 
     def __init__(self, workbook, sheet, formats, comparison, sheets, author, exported_on):
         self.workbook, self.formats, self.comparison, self.sheets = workbook, formats, comparison, sheets
         self.sheet = sheet
+        self.name = COMPARISON_SHEET
         self.count = len(sheets)
         self.number_formats = {
             kind: formats.of(column_kind) for kind, column_kind in SPREADSHEET_KINDS.items()
@@ -279,15 +313,17 @@ class ComparisonSheet:
             for kind, column_kind in SPREADSHEET_KINDS.items()
         }
         self.percent = self.number_formats[PERCENT]
+        self.plain_year = workbook.add_format({"num_format": "0"})
         write_text(self.sheet, 0, 0, TITLE, formats.title)
         write_text(self.sheet, 1, 0, (
             f"Exporté le {exported_on:%d/%m/%Y} par {author} — montants annuels en euros ; "
-            "écarts calculés par rapport au premier scénario."
+            "différences calculées par rapport au scénario de référence (1)."
         ), formats.subtitle)
         self._write_header()
         self._write_rows()
-        self._insert_chart()
-        _print_setup(self.sheet, exported_on, self.HEADER_ROW)
+        self._write_calendar()
+        self.chart_sheet = self._insert_chart()
+        print_setup(self.sheet, formats, landscape=True, header_row=self.HEADER_ROW, fit_height=1)
 
     def _difference_columns(self, index):
         """The € and % columns of the difference of scenario `index` (≥ 1) with the first."""
@@ -296,24 +332,44 @@ class ComparisonSheet:
 
     def _write_header(self):
         sheet, header = self.sheet, self.formats.header
-        sheet.set_column(0, 0, 42)
+        group = self.workbook.add_format({"bold": True, "align": "center", "text_wrap": True,
+                                          "valign": "bottom", "bottom": 1})
+        sheet.set_column(0, 0, 40)
         sheet.write_string(self.HEADER_ROW, 0, "Poste", header)
         base = self.sheets[0].totals.scenario.name
         for index, scenario_sheet in enumerate(self.sheets):
-            sheet.set_column(1 + index, 1 + index, 20)
-            write_text(sheet, self.HEADER_ROW, 1 + index, scenario_sheet.totals.scenario.name, header)
+            sheet.set_column(1 + index, 1 + index, 18)
+            write_text(sheet, self.HEADER_ROW, 1 + index,
+                       f"{index + 1}. {scenario_sheet.totals.scenario.name}", header)
             if index:
                 euros, percent = self._difference_columns(index)
-                sheet.set_column(euros, percent, 16)
-                write_text(sheet, self.HEADER_ROW, euros, f"Écart {index + 1} / 1 (€)", header)
-                write_text(sheet, self.HEADER_ROW, percent, f"Écart {index + 1} / 1 (%)", header)
-        sheet.set_row(self.HEADER_ROW, 45)
+                sheet.set_column(euros, percent, 15)
+                sheet.merge_range(self.HEADER_ROW - 1, euros, self.HEADER_ROW - 1, percent, "", group)
+                write_text(sheet, self.HEADER_ROW - 1, euros,
+                           f"{index + 1}. {scenario_sheet.totals.scenario.name}", group)
+                write_text(sheet, self.HEADER_ROW, euros, f"Différence avec {base} (€)", header)
+                write_text(sheet, self.HEADER_ROW, percent, f"Différence avec {base} (%)", header)
+        sheet.set_row(self.HEADER_ROW - 1, 45)
+        sheet.set_row(self.HEADER_ROW, 75)
         sheet.freeze_panes(self.HEADER_ROW + 1, 1)
         write_text(sheet, 2, 0, f"Scénario de référence (1) : {base}", self.formats.bold)
 
     def _write_rows(self):
         sheet = self.sheet
         row = self.HEADER_ROW
+        for key, label in self.YEAR_ROWS:
+            row += 1
+            write_text(sheet, row, 0, label)
+            for index, scenario_sheet in enumerate(self.sheets):
+                start = scenario_sheet.ref(_abs(START_YEAR_ROW, 1))
+                duration = scenario_sheet.ref(_abs(DURATION_ROW, 1))
+                scenario = scenario_sheet.totals.scenario
+                if key == "start":
+                    formula, value = f"={start}", scenario.start_year
+                else:
+                    formula = f"={start}+{duration}-1"
+                    value = scenario.start_year + scenario.duration_years - 1
+                sheet.write_formula(row, 1 + index, formula, self.plain_year, value)
         self.first_category_row = row + 1
         for comparison_row in self.comparison.rows:
             row += 1
@@ -327,7 +383,8 @@ class ComparisonSheet:
                     formula = scenario_sheet.category_formula(_abs(row, 0))
                 else:
                     formula = f"={scenario_sheet.ref(scenario_sheet.cells[comparison_row.key])}"
-                sheet.write_formula(row, 1 + index, formula, value_format, _cached(value))
+                cached = _fraction(value) if kind == PERCENT else _cached(value)
+                sheet.write_formula(row, 1 + index, formula, value_format, cached)
             self._write_differences(row, comparison_row)
             if is_category:
                 self.last_category_row = row
@@ -341,33 +398,65 @@ class ComparisonSheet:
             other = xl_rowcol_to_cell(row, 1 + index)
             if kind == PERCENT:  # coverage: a difference in points, blank without a cost
                 formula = f'=IF(OR({first}="",{other}=""),"",{other}-{first})'
+                cached = _fraction(change)
             else:
                 formula = f"={other}-{first}"
-            self.sheet.write_formula(row, euros_col, formula, self.number_formats[kind], _cached(change))
+                cached = _cached(change)
+            self.sheet.write_formula(row, euros_col, formula, self.number_formats[kind], cached)
             if kind in (MONEY, QUANTITY):
                 self.sheet.write_formula(
-                    row, percent_col, f'=IF({first}=0,"",({other}-{first})/{first}*100)',
-                    self.percent, _cached(percent),
+                    row, percent_col, f'=IF({first}=0,"",({other}-{first})/{first})',
+                    self.percent, _fraction(percent),
                 )
 
-    def _insert_chart(self):
-        if not self.comparison.categories:
+    def _write_calendar(self):
+        """Each calendar year of any scenario as a column: the total with overhead
+        that year (blank when the scenario does not run then)."""
+        years = sorted({year for s in self.sheets for year in s.year_cells})
+        if not years:
             return
-        chart = self.workbook.add_chart({"type": "bar"})
+        sheet, header = self.sheet, self.formats.header
+        row = self.last_row + 2
+        write_text(sheet, row, 0, "Total avec frais, année par année", self.formats.bold)
+        row += 1
+        sheet.write_string(row, 0, "Scénario", header)
+        for col, year in enumerate(years, start=1):
+            sheet.write_string(row, col, str(year), header)
+        for scenario_sheet in self.sheets:
+            row += 1
+            write_text(sheet, row, 0, scenario_sheet.name)
+            for year in scenario_sheet.totals.years:
+                col = 1 + years.index(year.year)
+                sheet.write_formula(row, col, f"={scenario_sheet.ref(scenario_sheet.year_cells[year.year])}",
+                                    self.number_formats[MONEY], _number(year.total_with_overhead))
+        self.last_row = row
+
+    def _insert_chart(self):
+        """A column chart on a sheet of its own: one A4 landscape page, the
+        legend in the scenarios' order."""
+        if not self.comparison.categories:
+            return None
+        chart = self.workbook.add_chart({"type": "column"})
         for index, scenario_sheet in enumerate(self.sheets):
             chart.add_series({
-                "name": [COMPARISON_SHEET, self.HEADER_ROW, 1 + index],
+                "name": f"{index + 1}. {scenario_sheet.totals.scenario.name}",
                 "categories": [COMPARISON_SHEET, self.first_category_row, 0, self.last_category_row, 0],
                 "values": [COMPARISON_SHEET, self.first_category_row, 1 + index,
                            self.last_category_row, 1 + index],
                 "gap": 80,
             })
-        chart.set_title({"name": "Montants annuels par catégorie"})
-        chart.set_x_axis({"num_format": '#,##0 "€"', "major_gridlines": {"visible": True}})
-        chart.set_y_axis({"reverse": True})
+        chart.set_title({"name": "Montants annuels par catégorie (€)"})
+        chart.set_y_axis({"num_format": '#,##0 "€"', "major_gridlines": {"visible": True}})
+        chart.set_x_axis({"num_font": {"rotation": -30}})
         chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 900, "height": 120 + 60 * len(self.comparison.categories)})
-        self.sheet.insert_chart(self.last_row + 2, 0, chart)
+        chart.set_size({"width": 1000, "height": 600})
+        sheet = self.workbook.add_worksheet(CHART_SHEET)
+        write_text(sheet, 0, 0, TITLE, self.formats.title)
+        sheet.insert_chart(2, 0, chart)
+        print_setup(sheet, self.formats, landscape=True, fit_height=1)
+        # The print area covers the chart (about 64 px a column, 20 px a row).
+        sheet.print_area(0, 0, 2 + 600 // 20 + 1, 1000 // 64)
+        return sheet
 
 
 def write_comparison_workbook(target, comparison, author, exported_on=None):
@@ -375,22 +464,69 @@ def write_comparison_workbook(target, comparison, author, exported_on=None):
     to a path or a binary file object."""
     exported_on = exported_on or datetime.date.today()
     workbook = open_workbook(target, constant_memory=False)
-    formats = Formats(workbook)
+    formats = Formats(workbook, title=TITLE, day=exported_on)
     set_properties(
         workbook, TITLE, author=author,
         comments="Scénarios : " + " ; ".join(s.name for s in comparison.scenarios),
     )
     add_comparison_sheets(workbook, formats, comparison, author, exported_on)
+    add_budget_sheets(workbook, formats, comparison.totals, exported_on)  # documents/cerfa.py
     workbook.close()
     return target
 
 
 def add_comparison_sheets(workbook, formats, comparison, author, exported_on):
-    """The comparison sheet, then one sheet per scenario: the one builder of the
-    scenario workbook, the CLI's and the committee pack's."""
+    """The comparison sheet (and its chart), then one sheet per scenario: the
+    one builder of the scenario workbook, the CLI's and the committee pack's.
+    Return (the ComparisonSheet, the ScenarioSheets)."""
     first_sheet = workbook.add_worksheet(COMPARISON_SHEET)
+    names = scenario_sheet_names([totals.scenario.name for totals in comparison.totals])
     sheets = [
-        ScenarioSheet(workbook, formats, totals, number, exported_on)
-        for number, totals in enumerate(comparison.totals, start=1)
+        ScenarioSheet(workbook, formats, totals, name, exported_on)
+        for name, totals in zip(names, comparison.totals)
     ]
-    ComparisonSheet(workbook, first_sheet, formats, comparison, sheets, author, exported_on)
+    comparison_sheet = ComparisonSheet(workbook, first_sheet, formats, comparison, sheets, author,
+                                       exported_on)
+    return comparison_sheet, sheets
+
+
+# The budget summary of a committee pack: one row per scenario, these figures.
+SUMMARY_COLUMNS = [
+    ("year_one", "Dépenses année 1", MONEY), ("overhead", "Frais de gestion", MONEY),
+    ("total_with_overhead", "Total avec frais", MONEY), ("acquired", "Financements acquis", MONEY),
+    ("coverage", "Taux de couverture", PERCENT), ("gap", "Reste à financer", MONEY),
+    ("multi_year_total_with_overhead", "Total avec frais sur la durée", MONEY),
+]
+
+
+def add_budget_summary(sheet, formats, scenario_sheets):
+    """One page: each scenario's years and key figures, live formulas over its sheet."""
+    write_text(sheet, 0, 0, "Synthèse budgétaire des scénarios", formats.title)
+    write_text(sheet, 1, 0, "Montants en euros ; le détail est sur la feuille de chaque scénario.",
+               formats.subtitle)
+    header_row = 3
+    headers = ["Scénario", "Opérateur", "Années"] + [label for _, label, _ in SUMMARY_COLUMNS]
+    widths = [42, 14, 12] + [15] * len(SUMMARY_COLUMNS)
+    for col, (text, width) in enumerate(zip(headers, widths)):
+        sheet.set_column(col, col, width)
+        sheet.write_string(header_row, col, text, formats.header)
+    sheet.set_row(header_row, LINE_HEIGHT * max(text_lines(t, w) for t, w in zip(headers, widths)))
+    kinds = {MONEY: formats.of("euro"), PERCENT: formats.of("fraction")}
+    row = header_row
+    for scenario_sheet in scenario_sheets:
+        row += 1
+        totals, scenario = scenario_sheet.totals, scenario_sheet.totals.scenario
+        name = f"{scenario_sheet.name.split('.')[0]}. {scenario.name}"
+        write_text(sheet, row, 0, name, formats.wrap)
+        sheet.set_row(row, LINE_HEIGHT * text_lines(name, widths[0]))
+        write_text(sheet, row, 1, dict(OPERATORS).get(scenario.operator, scenario.operator), formats.wrap)
+        end = scenario.start_year + scenario.duration_years - 1
+        write_text(sheet, row, 2, f"{scenario.start_year}–{end}" if end != scenario.start_year
+                   else str(scenario.start_year))
+        for col, (key, _label, kind) in enumerate(SUMMARY_COLUMNS, start=3):
+            value = getattr(totals, key)
+            cached = _fraction(value) if kind == PERCENT else _cached(value)
+            sheet.write_formula(row, col, f"={scenario_sheet.ref(scenario_sheet.cells[key])}",
+                                kinds[kind], cached)
+    sheet.freeze_panes(header_row + 1, 1)
+    print_setup(sheet, formats, landscape=True, header_row=header_row, fit_height=1)

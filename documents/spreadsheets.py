@@ -7,8 +7,8 @@ become a formula, a link or a number in Excel or LibreOffice.
 import datetime
 import re
 from collections import namedtuple
+from itertools import chain, islice
 from decimal import Decimal
-from functools import partial
 
 import xlsxwriter
 
@@ -18,6 +18,15 @@ DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 NUMBER_FORMAT = "#,##0.##"
 INTEGER_FORMAT = "#,##0"
 PERCENT_FORMAT = '0.00 "%"'  # rates are stored as 15.00 for 15 %
+FRACTION_PERCENT_FORMAT = "0.00 %"  # fractions: 0.15 shows as 15,00 %
+A4 = 9
+# Margins in inches (xlsxwriter's unit): about 1,5 cm on the sides, 2 cm top and bottom.
+MARGINS = {"left": 0.6, "right": 0.6, "top": 0.75, "bottom": 0.8}
+# Sum of column widths (characters) above which a sheet prints in landscape:
+# about what A4 portrait holds between those margins at 100 %.
+PORTRAIT_MAX_WIDTH = 95
+# Widths are measured on the first rows written (a streamed table is not read twice).
+WIDTH_SAMPLE_ROWS = 500
 
 # A cell starting with one of these is read as a formula by some spreadsheet
 # (or when the file is saved again as CSV): OWASP "CSV injection".
@@ -42,6 +51,7 @@ KIND_FORMATS = {
     "number": NUMBER_FORMAT,
     "integer": INTEGER_FORMAT,
     "percent": PERCENT_FORMAT,
+    "fraction": FRACTION_PERCENT_FORMAT,
     "date": DATE_FORMAT,
     "datetime": DATETIME_FORMAT,
 }
@@ -89,10 +99,13 @@ def set_properties(workbook, title, author=None, comments=None, custom=None):
 
 
 class Formats:
-    """The cell formats of one workbook, created once and shared by its sheets."""
+    """The cell formats of one workbook, created once and shared by its sheets,
+    and the document's title and date that every printed page carries."""
 
-    def __init__(self, workbook):
+    def __init__(self, workbook, title="Maillage", day=None):
         self.workbook = workbook
+        self.document_title = title
+        self.day = day or datetime.date.today()
         self.header = workbook.add_format({
             "bold": True, "bg_color": "#DDE6F0", "border": 1, "text_wrap": True,
             "valign": "top",
@@ -100,12 +113,16 @@ class Formats:
         self.title = workbook.add_format({"bold": True, "font_size": 16})
         self.subtitle = workbook.add_format({"italic": True, "font_color": "#555555"})
         self.bold = workbook.add_format({"bold": True})
+        self.bold_top = workbook.add_format({"bold": True, "valign": "top"})
         self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
         self.by_kind = {
             kind: workbook.add_format({"num_format": number_format}) if number_format else None
             for kind, number_format in KIND_FORMATS.items()
         }
+        # Text is wrapped in its (capped) column: printed whole, never cut.
+        self.by_kind["text"] = self.wrap
         self.total_euro = workbook.add_format({"bold": True, "num_format": EURO_FORMAT, "top": 1})
+        self.total_integer = workbook.add_format({"bold": True, "num_format": INTEGER_FORMAT, "top": 1})
         self.total_label = workbook.add_format({"bold": True, "top": 1})
 
     def of(self, kind):
@@ -134,58 +151,207 @@ def write_value(sheet, row, col, value, cell_format=None):
         write_text(sheet, row, col, value, cell_format)
 
 
+NUMBER_TYPES = (int, float, Decimal)
+DATE_TYPES = (datetime.date, datetime.datetime)
+
+
 def cell_writer(kind, formats):
-    """A fast `write(sheet, row, col, value)` for one column, chosen once per column."""
-    if kind == "text":
-        return write_text
+    """A fast `write(sheet, row, col, value)` for one column, chosen once per column:
+    the common case (a number in a number column, text in a text column) takes
+    one type check and one xlsxwriter call."""
     if kind == "bool":
         return write_value
-    return partial(write_value, cell_format=formats.of(kind))
+    cell_format = formats.of(kind)
+    if kind == "text":
+        def write(sheet, row, col, value):
+            if value is None or value == "":
+                return
+            text = value if isinstance(value, str) else str(value)
+            if text.startswith(FORMULA_TRIGGERS):
+                text = QUOTE_PREFIX + text
+            sheet.write_string(row, col, text, cell_format)
+        return write
+    typed = DATE_TYPES if kind in ("date", "datetime") else NUMBER_TYPES
+    typed_write = "write_datetime" if kind in ("date", "datetime") else "write_number"
+
+    def write(sheet, row, col, value):
+        if isinstance(value, typed) and not isinstance(value, bool):
+            getattr(sheet, typed_write)(row, col, value, cell_format)
+        else:
+            write_value(sheet, row, col, value, cell_format)
+    return write
 
 
-def column_width(column):
+def column_width(column, longest=0):
+    """A declared width wins; otherwise the longest content seen (header words
+    included, as a header wraps), within [MIN_WIDTH, MAX_WIDTH]."""
     if column.width:
         return column.width
-    natural = {"date": 12, "datetime": 17, "bool": 8, "euro": 15}.get(column.kind, 14)
-    return max(MIN_WIDTH, min(MAX_WIDTH, max(natural, len(column.header) + 2)))
+    natural = {"date": 12, "datetime": 17, "bool": 8, "euro": 15}.get(column.kind, 10)
+    header_word = max((len(word) for word in column.header.split()), default=0)
+    return max(MIN_WIDTH, min(MAX_WIDTH, max(natural, header_word + 2, longest + 2)))
 
 
-def write_header(sheet, columns, formats, row=0):
-    """Header row, frozen under it, with an autofilter and column widths.
+LINE_HEIGHT = 15  # points: one line of 11-point text
 
-    The autofilter is widened to the data by `finish_table()`.
-    """
+
+def longest_texts(columns, rows):
+    """The longest line of text of each column over `rows` (a sample)."""
+    longest = [0] * len(columns)
+    text_columns = [col for col, column in enumerate(columns) if column.kind == "text"]
+    for values in rows:
+        for col in text_columns:
+            value = values[col]
+            if value:
+                length = max(map(len, str(value).split("\n")))
+                if length > longest[col]:
+                    longest[col] = length
+    return longest
+
+
+def text_lines(text, width):
+    """About how many lines `text` takes wrapped at words in a column `width` wide."""
+    usable = max(int(width * 1.1) - 1, 4)
+    lines = 0
+    for paragraph in text.split("\n"):
+        lines += max(1, -(-len(paragraph) // usable))
+    return lines
+
+
+class RowHeights:
+    """Row heights for wrapped text: xlsxwriter writes no height, and LibreOffice
+    does not grow a row for its wrapped text when it opens a file, so a long
+    name would print cut; each row gets the lines its longest text needs."""
+
+    def __init__(self, columns, widths):
+        self.wrapped = [
+            (col, width) for col, (column, width) in enumerate(zip(columns, widths))
+            if column.kind == "text"
+        ]
+        self.limits = [(col, max(int(width * 1.1) - 1, 4)) for col, width in self.wrapped]
+
+    def lines(self, values):
+        lines = 1
+        for (col, limit), (_, width) in zip(self.limits, self.wrapped):
+            value = values[col]
+            if value and (len(value) > limit if isinstance(value, str) else True):
+                lines = max(lines, text_lines(str(value), width))
+        return lines
+
+    def set(self, sheet, row, values):
+        lines = self.lines(values)
+        if lines > 1:
+            sheet.set_row(row, LINE_HEIGHT * lines)
+
+
+def set_widths(sheet, columns, longest=None):
+    """Column widths from the declared width or the content; return them."""
+    widths = []
     for col, column in enumerate(columns):
-        sheet.set_column(col, col, column_width(column))
+        width = column_width(column, longest[col] if longest else 0)
+        sheet.set_column(col, col, width)
+        widths.append(width)
+    return widths
+
+
+def footer_text(text):
+    """Text for a header/footer section: '&' doubled (it starts a code), bounded."""
+    if len(text) > 60:
+        text = text[:59].rstrip() + "…"
+    return text.replace("&", "&&")
+
+
+def print_setup(sheet, formats, width=None, header_row=None, landscape=None, fit_height=0):
+    """Every printed sheet: A4, landscape when wider than portrait holds, one page
+    wide (and `fit_height` pages tall when given), header rows repeated on each
+    page, margins, and a footer « title — page x sur y — date »."""
+    sheet.set_paper(A4)
+    if landscape or (landscape is None and width and width > PORTRAIT_MAX_WIDTH):
+        sheet.set_landscape()
+    else:
+        sheet.set_portrait()
+    sheet.fit_to_pages(1, fit_height)
+    sheet.set_margins(**MARGINS)
+    sheet.center_horizontally()
+    if header_row is not None:
+        sheet.repeat_rows(header_row)
+    sheet.set_footer(
+        f"&L&8{footer_text(formats.document_title)}&C&8Page &P sur &N"
+        f"&R&8 {formats.day:%d/%m/%Y}",  # a space: '&8' then digits would read as a font size
+        {"margin": 0.3},
+    )
+
+
+def write_header(sheet, columns, formats, row=0, widths=None):
+    """Header row (as tall as its wrapped words need), frozen under it, with an
+    autofilter; `finish_table()` widens the autofilter to the data."""
+    lines = 1
+    for col, column in enumerate(columns):
         sheet.write_string(row, col, column.header, formats.header)
+        if widths:
+            lines = max(lines, text_lines(column.header, widths[col]))
+    if lines > 1:
+        sheet.set_row(row, LINE_HEIGHT * lines)
     sheet.freeze_panes(row + 1, 0)
     sheet.autofilter(row, 0, row, max(len(columns) - 1, 0))
 
 
-def finish_table(sheet, columns, header_row, last_row):
-    """Set the autofilter over the header and every data row written."""
+def start_table(sheet, columns, formats, head, header_row=0):
+    """Widths from the first rows `head` (a sample), the header; return
+    (widths, RowHeights) for the rows to write."""
+    widths = set_widths(sheet, columns, longest_texts(columns, head))
+    write_header(sheet, columns, formats, header_row, widths)
+    return widths, RowHeights(columns, widths)
+
+
+def finish_table(sheet, columns, header_row, last_row, formats=None, widths=None):
+    """Set the autofilter over the header and every data row written and, given
+    the formats, the sheet's print settings (widths: the columns' widths)."""
     sheet.autofilter(header_row, 0, max(header_row, last_row), max(len(columns) - 1, 0))
+    if widths is None:
+        widths = set_widths(sheet, columns)
+    if formats is not None:
+        print_setup(sheet, formats, sum(widths), header_row)
+    return widths
 
 
-def write_table(sheet, columns, rows, formats, header_row=0):
+def write_caption(sheet, formats, title, lines=(), row=0):
+    """A sheet's title, then lines of context (filters, date of the data) under it;
+    return the next free row."""
+    write_text(sheet, row, 0, title, formats.title)
+    for row, line in enumerate(lines, start=row + 1):
+        write_text(sheet, row, 0, line, formats.subtitle)
+    return row + 1
+
+
+def write_table(sheet, columns, rows, formats, header_row=0, empty_text="Aucune ligne."):
     """Header + rows (iterables of values in column order); return the rows written.
 
-    Streams: `rows` may be a generator over a database cursor.
+    Streams: `rows` may be a generator over a database cursor (only its first
+    WIDTH_SAMPLE_ROWS rows are held, to size the columns). The sheet is set up
+    for printing (see print_setup); an empty table says so.
     """
-    write_header(sheet, columns, formats, header_row)
+    rows = iter(rows)
+    head = [list(values) for values in islice(rows, WIDTH_SAMPLE_ROWS)]
+    widths, heights = start_table(sheet, columns, formats, head, header_row)
     writers = [cell_writer(column.kind, formats) for column in columns]
     row_index = header_row
-    for values in rows:
+    for values in chain(head, rows):
         row_index += 1
+        heights.set(sheet, row_index, values)
         for col, (write, value) in enumerate(zip(writers, values)):
             write(sheet, row_index, col, value)
-    finish_table(sheet, columns, header_row, row_index)
-    return row_index - header_row
+    count = row_index - header_row
+    finish_table(sheet, columns, header_row, row_index, formats, widths)
+    if not count and empty_text:
+        sheet.write_string(header_row + 1, 0, empty_text, formats.subtitle)
+    return count
 
 
 def euro_total_row(sheet, row, label_col, total_cols, first_data_row, last_data_row, formats,
-                   label="Total"):
-    """A live SUM formula under euro columns (rows are 0-based, inclusive)."""
+                   label="Total", cell_formats=None):
+    """A live SUM formula under euro columns (rows are 0-based, inclusive);
+    `cell_formats` (column → format) for columns that are not euros."""
     sheet.write_string(row, label_col, label, formats.total_label)
     for col in total_cols:
         letter = xlsxwriter.utility.xl_col_to_name(col)
@@ -193,10 +359,12 @@ def euro_total_row(sheet, row, label_col, total_cols, first_data_row, last_data_
             formula = "=0"
         else:
             formula = f"=SUM({letter}{first_data_row + 1}:{letter}{last_data_row + 1})"
-        sheet.write_formula(row, col, formula, formats.total_euro)
+        sheet.write_formula(row, col, formula, (cell_formats or {}).get(col, formats.total_euro))
 
 
-def dated_filename(stem, extension="xlsx", day=None):
-    """'structures' → 'structures-2026-11-23.xlsx'."""
+def dated_filename(stem, extension="xlsx", day=None, qualifiers=()):
+    """'structures' → 'structures-2026-11-23.xlsx'; with qualifiers (the filters
+    applied, as slugs): 'structures-rvc-poitiers-2026-11-23.xlsx'."""
     day = day or datetime.date.today()
-    return f"{stem}-{day.isoformat()}.{extension}"
+    parts = [stem, *(q for q in qualifiers if q)]
+    return f"{'-'.join(parts)[:100].rstrip('-')}-{day.isoformat()}.{extension}"

@@ -107,30 +107,42 @@ def check_pinned_figures(values):
     assert values["ETP"][:3] == [2, 2, 2.5]
     assert values["Total année 1"][3:] == [40000, 40000]
     assert values["Financements acquis"][3:] == [42000, 40000]
-    assert values["Taux de couverture"][3:] == [105, 100]
+    assert values["Taux de couverture"][3:] == [1.05, 1]  # fractions, shown as 105,00 %
     assert values["Reste à financer"][3:] == [-2000, 0]
 
 
 def test_comparison_sheet_formulas_and_cached_values(workbook_path):
     workbook = openpyxl.load_workbook(workbook_path)
     assert workbook.sheetnames[0] == "Comparaison"
-    assert workbook.sheetnames[1] == "1. Scénario 2 — coordination de"
+    assert workbook.sheetnames[1] == "1. coordination des acteurs…"
     sheet = workbook["Comparaison"]
     rows = rows_by_label(sheet)
     assert rows["Personnel"][1].value == (
-        "=SUMIF('1. Scénario 2 — coordination de'!$A$9:$A$18,$A$5,"
-        "'1. Scénario 2 — coordination de'!$F$9:$F$18)"
+        "=SUMIF('1. coordination des acteurs…'!$A$9:$A$18,$A$8,"
+        "'1. coordination des acteurs…'!$F$9:$F$18)"
     )
-    assert rows["Total avec frais de gestion"][2].value.startswith("='2. Scénario 2 — opérateur assoc'!$F$")
-    assert rows["Total avec frais de gestion"][6].value == "=C17-$B17"  # écart 2 / 1 (€)
-    assert rows["Total avec frais de gestion"][7].value == '=IF($B17=0,"",(C17-$B17)/$B17*100)'
-    assert sheet.freeze_panes == "B5"
+    assert rows["Total avec frais de gestion"][2].value.startswith("='2. opérateur associatif'!$F$")
+    assert rows["Total avec frais de gestion"][6].value == "=C20-$B20"  # différence 2 − 1 (€)
+    assert rows["Total avec frais de gestion"][7].value == '=IF($B20=0,"",(C20-$B20)/$B20)'
+    assert sheet.freeze_panes == "B6"
     assert sheet.page_setup.orientation == "landscape"
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.page_setup.fitToWidth in (None, 1)  # 1 is the default, left out
-    assert sheet.page_setup.fitToHeight == 0
-    assert "Exporté le 23/11/2026" in sheet.oddFooter.left.text
-    assert "&P" in sheet.oddFooter.right.text and "&N" in sheet.oddFooter.right.text
+    assert sheet.page_setup.fitToHeight in (None, 1)  # one page: 1 is the default, left out
+    assert sheet.page_setup.paperSize == 9 and sheet.print_title_rows == "$5:$5"
+    header = [cell.value for cell in sheet[5]]
+    assert header[6] == f"Différence avec {SCENARIO_2} (€)" and header[7] == f"Différence avec {SCENARIO_2} (%)"
+    assert sheet["G4"].value == f"2. {ASSOCIATIVE}"  # the scenario each pair of columns compares
+    years = rows_by_label(sheet)
+    assert [c.value for c in years["Année de début"][1:6]] == [
+        "='1. coordination des acteurs…'!$B$5", "='2. opérateur associatif'!$B$5",
+        "='3. accueil renforcé (+0,5 ETP…'!$B$5", "='4. France Victimes 25 Besançon'!$B$5",
+        "='5. France Victimes Nord…'!$B$5"]
+    assert rows["Taux de couverture"][4].number_format == "0.00 %"
+    assert rows["Total avec frais de gestion"][7].number_format == "0.00 %"
+    assert "Comparaison de scénarios budgétaires" in sheet.oddFooter.left.text
+    assert "23/11/2026" in sheet.oddFooter.right.text
+    assert sheet.oddFooter.center.text == "Page &P sur &N"
     assert rows["Total avec frais de gestion"][2].number_format == "#,##0.00 €"
     assert workbook.properties.title == "Comparaison de scénarios budgétaires"
     assert workbook.properties.creator == "Claire Martin"
@@ -139,7 +151,7 @@ def test_comparison_sheet_formulas_and_cached_values(workbook_path):
 
 def test_scenario_sheet_lines_totals_and_funding(workbook_path):
     workbook = openpyxl.load_workbook(workbook_path)
-    sheet = workbook["1. Scénario 2 — coordination de"]
+    sheet = workbook["1. coordination des acteurs…"]
     assert [c.value for c in sheet[8]] == [
         "Catégorie", "Désignation", "Quantité", "Unité", "Coût unitaire", "Montant annuel", "Ponctuel",
     ]
@@ -150,10 +162,10 @@ def test_scenario_sheet_lines_totals_and_funding(workbook_path):
     assert sheet.column_dimensions["B"].width > 50
     labels = {row[1].value: row[5].value for row in sheet.iter_rows(min_row=19) if row[1].value}
     assert labels["Dépenses récurrentes (par an)"] == '=SUMIF($G$9:$G$18,"Non",$F$9:$F$18)'
-    assert labels["Frais de gestion"].startswith("=ROUND(F23*$B$3/100,2)")
+    assert labels["Frais de gestion"].startswith("=ROUND(F23*$B$3,2)")
     assert labels["Financements acquis"].startswith('=SUMIFS(')
-    assert "Ville de Besançon" in [c.value for c in workbook["4. ISCG Doubs 2023–2025 — Franc"]["B"]]
-    values = openpyxl.load_workbook(workbook_path, data_only=True)["1. Scénario 2 — coordination de"]
+    assert "Ville de Besançon" in [c.value for c in workbook["4. France Victimes 25 Besançon"]["B"]]
+    values = openpyxl.load_workbook(workbook_path, data_only=True)["1. coordination des acteurs…"]
     assert values["F9"].value == 36000
     in_kind = [row[1].value for row in values.iter_rows() if row[0].value == "Mise à disposition"]
     assert "Mise à disposition des locaux" in in_kind
@@ -164,7 +176,7 @@ def test_funding_totals_per_status_under_the_funding_lines(workbook_path):
     values = openpyxl.load_workbook(workbook_path, data_only=True)
     assert FUNDING_TOTAL_LABELS == ["Piste", "Sollicité", "Acquis", CASH_TOTAL_LABEL]
     # Scénario 2: 22 lines from row 37, all leads, none priced yet.
-    sheet = workbook["1. Scénario 2 — coordination de"]
+    sheet = workbook["1. coordination des acteurs…"]
     totals = funding_totals(sheet)
     assert list(totals) == FUNDING_TOTAL_LABELS
     assert [cell.row for cell in totals.values()] == [59, 60, 61, 62]
@@ -177,10 +189,10 @@ def test_funding_totals_per_status_under_the_funding_lines(workbook_path):
         assert cell.number_format == "#,##0.00 €" and cell.font.b
         assert cell.border.top.style == "thin"
         assert sheet.cell(cell.row, 2).font.b
-    cached = funding_totals(values["1. Scénario 2 — coordination de"])
+    cached = funding_totals(values["1. coordination des acteurs…"])
     assert [cell.value for cell in cached.values()] == [0, 0, 0, 0]
     # Besançon: 42 000 € acquis; the acquired total above still sums the same lines.
-    sheet = workbook["4. ISCG Doubs 2023–2025 — Franc"]
+    sheet = workbook["4. France Victimes 25 Besançon"]
     totals = funding_totals(sheet)
     assert totals["Acquis"].value == (
         '=SUMIFS($F$28:$F$30,$A$28:$A$30,"Subvention",$C$28:$C$30,"Acquis")'
@@ -189,14 +201,14 @@ def test_funding_totals_per_status_under_the_funding_lines(workbook_path):
     assert labels["Financements acquis"] == totals["Acquis"].value
     assert labels["Total sur la durée"] == "=SUM(E38:E40)"  # the projection, below the totals
     assert sheet["A36"].value == "Projection pluriannuelle"
-    cached = funding_totals(values["4. ISCG Doubs 2023–2025 — Franc"])
+    cached = funding_totals(values["4. France Victimes 25 Besançon"])
     assert [cell.value for cell in cached.values()] == [0, 0, 42000, 42000]
     check_pinned_figures(figures(workbook_path))
 
 
 def test_funding_totals_in_several_statuses(mixed_funding_path):
     workbook = openpyxl.load_workbook(mixed_funding_path)
-    sheet = workbook["2. ISCG Doubs 2023–2025 — Franc"]
+    sheet = workbook["2. France Victimes 25 Besançon"]
     lines = funding_rows(sheet)
     assert [row[2].value for row in lines.values()] == [
         "Acquis", "Acquis", "Acquis", "Sollicité", "Piste", "Piste", "Acquis",
@@ -211,7 +223,7 @@ def test_funding_totals_in_several_statuses(mixed_funding_path):
         f'$C${first}:$C${last},"Sollicité")'
     )
     values = openpyxl.load_workbook(mixed_funding_path, data_only=True)
-    cached = funding_totals(values["2. ISCG Doubs 2023–2025 — Franc"])
+    cached = funding_totals(values["2. France Victimes 25 Besançon"])
     # Cash only, as on the scenario's page: the 600 € of premises stay out.
     assert {label: cell.value for label, cell in cached.items()} == {
         "Piste": 1500, "Sollicité": 3000, "Acquis": 42000, CASH_TOTAL_LABEL: 46500,
@@ -220,14 +232,20 @@ def test_funding_totals_in_several_statuses(mixed_funding_path):
     assert figures(mixed_funding_path)["Mises à disposition (valorisées, hors financements)"][1] == 600
 
 
-def test_native_clustered_bar_chart(workbook_path):
+def test_native_clustered_chart_on_its_own_page(workbook_path):
     with zipfile.ZipFile(workbook_path) as archive:
         chart = archive.read("xl/charts/chart1.xml").decode()
-        drawing_rels = archive.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
-    assert '<c:barDir val="bar"/>' in chart and '<c:grouping val="clustered"/>' in chart
+    assert '<c:barDir val="col"/>' in chart and '<c:grouping val="clustered"/>' in chart
     assert chart.count("<c:ser>") == 5
-    assert "Comparaison!$A$5:$A$12" in chart
-    assert "drawing" in drawing_rels  # on the Comparaison sheet
+    assert "Comparaison!$A$8:$A$15" in chart
+    # The legend lists the series as written: the scenarios' order, numbered.
+    names = [chart.index(f"<c:v>{n}. ") for n in range(1, 6)]
+    assert names == sorted(names)
+    workbook = openpyxl.load_workbook(workbook_path)
+    assert len(workbook["Graphique"]._charts) == 1 and not workbook["Comparaison"]._charts
+    sheet = workbook["Graphique"]
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToHeight in (None, 1)
+    assert sheet.print_title_rows is None  # no table header printed over the chart
 
 
 def soffice():
@@ -257,7 +275,7 @@ def test_libreoffice_recalculates_the_pinned_figures(workbook_path, tmp_path):
     # openpyxl keeps the formulas but drops every cached value, and a committee
     # member changes the rent of the association variant: LibreOffice must compute all.
     edited = openpyxl.load_workbook(workbook_path)
-    sheet = edited["2. Scénario 2 — opérateur assoc"]
+    sheet = edited["2. opérateur associatif"]
     assert sheet["B11"].value.startswith("Local")
     sheet["F11"] = 7000
     edited_path = tmp_path / "modifie.xlsx"
@@ -273,14 +291,14 @@ def test_libreoffice_recalculates_the_pinned_figures(workbook_path, tmp_path):
     values["Total avec frais sur la durée"][1] = 312190.5
     check_pinned_figures(values)
     computed = openpyxl.load_workbook(tmp_path / "recalculated" / "modifie.xlsx", data_only=True)
-    totals = funding_totals(computed["4. ISCG Doubs 2023–2025 — Franc"])
+    totals = funding_totals(computed["4. France Victimes 25 Besançon"])
     assert [cell.value for cell in totals.values()] == [0, 0, 42000, 42000]
 
 
 def test_libreoffice_moves_a_funding_line_between_status_totals(mixed_funding_path, tmp_path):
     # A committee member learns the city's 2 000 € are only requested, and prices a lead.
     edited = openpyxl.load_workbook(mixed_funding_path)
-    sheet = edited["2. ISCG Doubs 2023–2025 — Franc"]
+    sheet = edited["2. France Victimes 25 Besançon"]
     lines = funding_rows(sheet)
     lines["Ville de Besançon"][2].value = "Sollicité"
     lines["Fondation RAJA"][5].value = 500
@@ -288,13 +306,13 @@ def test_libreoffice_moves_a_funding_line_between_status_totals(mixed_funding_pa
     edited.save(edited_path)
     recalculated = recalculate(edited_path, tmp_path)
     computed = openpyxl.load_workbook(recalculated, data_only=True)
-    totals = funding_totals(computed["2. ISCG Doubs 2023–2025 — Franc"])
+    totals = funding_totals(computed["2. France Victimes 25 Besançon"])
     assert {label: cell.value for label, cell in totals.items()} == {
         "Piste": 2000, "Sollicité": 5000, "Acquis": 40000, CASH_TOTAL_LABEL: 47000,
     }
     values = figures(recalculated)
     assert values["Financements acquis"][:2] == [0, 40000]
-    assert values["Taux de couverture"][1] == 100
+    assert values["Taux de couverture"][1] == 1
     assert values["Reste à financer"][1] == 0
     assert values["Mises à disposition (valorisées, hors financements)"][1] == 600
 

@@ -26,6 +26,16 @@ def _seeded_with_training():
     return structure
 
 
+def _cover(workbook):
+    """Label → value of the pack's cover, above its contents list."""
+    lines = {}
+    for label, value, *_ in workbook["Page de garde"].iter_rows(min_row=4, values_only=True):
+        if label == "Sommaire":
+            return lines
+        lines[label] = value
+    return lines
+
+
 def test_committee_pack_is_generated_archived_and_redownloadable(as_role):
     _seeded_with_training()
     with database.connection_context():
@@ -37,14 +47,14 @@ def test_committee_pack_is_generated_archived_and_redownloadable(as_role):
     assert download.status_code == 200
     assert "dossier-comite-" in download.headers["Content-Disposition"]
     workbook = openpyxl.load_workbook(io.BytesIO(download.data))
-    assert workbook.sheetnames[:7] == [
-        "Page de garde", "Couverture du réseau", "Structures sans référent·e",
+    assert workbook.sheetnames[:8] == [
+        "Page de garde", "Synthèse budgétaire", "Couverture du réseau", "Structures sans référent·e",
         "Structures par bassin de vie", "Référent·e·s", "Formations", "Présences"]
     assert "Comparaison" in workbook.sheetnames
-    cover = {row[0]: row[1] for row in workbook["Page de garde"].iter_rows(min_row=4, values_only=True)}
+    cover = _cover(workbook)
     assert cover["Territoire"] == "Tous les territoires" and cover["Préparé par"] == "viewer@test.fr"
     assert cover["dont formé·e·s"] == 1
-    referents = list(workbook["Référent·e·s"].iter_rows(values_only=True))
+    referents = list(workbook["Référent·e·s"].iter_rows(values_only=True))[:3]
     trained = {row[3]: row[8] for row in referents[1:]}
     assert trained == {"Durand": "Oui", "Petit": "Non"}
     assert referents[1][7] == "05 49 88 04 37"
@@ -94,9 +104,9 @@ def test_a_territory_pack_includes_its_sub_territories_and_shows_coverage(as_rol
     editor = as_role("editor")
     response = editor.post("/admin/exports/", {"territory": str(territories["Vienne"].id)})
     workbook = openpyxl.load_workbook(io.BytesIO(editor.get(response.headers["Location"]).data))
-    cover = {row[0]: row[1] for row in workbook["Page de garde"].iter_rows(min_row=4, values_only=True)}
+    cover = _cover(workbook)
     assert (cover["Structures"], cover["Formations"], cover["Demi-journées de formation"]) == (7, 1, 1)
-    themes = [row[1] for row in workbook["Formations"].iter_rows(min_row=2, values_only=True) if row[1]]
+    themes = [row[1] for row in workbook["Formations"].iter_rows(min_row=2, values_only=True) if row[0]]
     assert themes == ["Accueillir"]  # held in a bassin de vie inside the Vienne
     coverage = [row for row in workbook["Couverture du réseau"].iter_rows(min_row=2, values_only=True)]
     assert [row[0] for row in coverage] == [
@@ -129,21 +139,32 @@ def test_export_committee_command(app, tmp_path):
 def test_short_directory_xlsx_and_printable_page(as_role):
     loudun = make_territory("Bassin de Loudun", kind="bassin_de_vie")
     make_structure("CCAS de Loudun", commune="Loudun", territory=loudun,
-                   telephone="05 49 98 00 00", horaires_accueil="Mo-Fr 09:00-12:00")
-    make_structure("Fermée", actif=False, territory=loudun)
-    make_structure("Sans bassin", typologie="ASSO", telephone="3919")
+                   telephone="05 49 98 00 00", horaires_accueil="Mo-Fr 09:00-12:00",
+                   thematiques=["famille--surmonter-conflits-separation-violence"],
+                   date_maj=datetime.date(2026, 3, 2))
+    make_structure("Fermée", actif=False, territory=loudun, telephone="05 49 98 00 01")
+    make_structure("Sans téléphone", territory=loudun, date_maj=datetime.date(2026, 1, 5))
+    make_structure("Sans bassin", typologie="ASSO", telephone="05 49 00 00 00")
     viewer = as_role("viewer")
     workbook = openpyxl.load_workbook(io.BytesIO(viewer.get("/admin/exports/annuaire-court.xlsx").data))
     assert workbook.sheetnames == ["Bassin de Loudun", "Sans territoire"]
     sheet = workbook["Bassin de Loudun"]
-    assert [c.value for c in sheet[4]] == [
-        "CCAS de Loudun", "Centre communal d'action sociale (CCAS)", "05 49 98 00 00",
-        "Lu-Ve 09:00-12:00", "Loudun"]
-    assert sheet.max_row == 4  # the inactive one is left out
-    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$3:$3"
+    header = int(sheet.print_title_rows.split(":")[0].strip("$"))
+    assert [c.value for c in sheet[header]][:3] == ["Structure", "Ce qu'elle propose", "Téléphone"]
+    entry = [c.value for c in sheet[header + 1]]
+    assert entry[0] == "CCAS de Loudun" and entry[2] == "05 49 98 00 00" and entry[4] == "Loudun"
+    assert "CCAS" not in entry[1] and "violence" in entry[1]  # what it offers, not its type
+    assert entry[3].startswith("lun.") and "9\u202fh" in entry[3]  # hours in French
+    assert sheet.max_row == header + 1  # inactive and phoneless structures left out of the print
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet["A2"].value == "Fiches vérifiées le 02/03/2026"  # the data's date, not today's
+    numbers = [sheet.cell(row, 1).value for row in range(3, header)]
+    assert ["3919", "17 / 112", "15", "18", "115", "119", "114"] == [n for n in numbers if n]
     page = viewer.get("/admin/exports/annuaire-court/").data.decode()
-    assert "Numéros principaux — Bassin de Loudun" in page and "3919" in page
+    assert "Numéros utiles — Bassin de Loudun" in page and "3919" in page
     assert "Fermée" not in page
+    assert "Sans téléphone" in page and "à compléter" in page  # flagged on screen…
+    assert 'class="missing no-print"' in page  # …and left out when printed
     # One page per territory: the print stylesheet is a file (the CSP refuses inline <style>).
     assert "/theme/static/short-directory.css" in page
     assert "page-break-after: always" in viewer.get("/theme/static/short-directory.css").text

@@ -11,6 +11,7 @@ from models import (
     Attendance, CostLine, FundingLine, Referent, Scenario, Structure, Territory, Training, database,
 )
 from seeds.loader import load_seeds
+from documents.grid_export import GRID_HEADER_ROW
 from tests.helpers import SCENARIO_2, make_referent, make_structure, make_territory
 
 PAYLOADS = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=1", "\r=1", "\n=1",
@@ -24,7 +25,10 @@ def _workbook(response):
 
 
 def _rows(sheet):
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
+    """The table's header and data rows (under the title and filters lines, above a total)."""
+    first, last = sheet.auto_filter.ref.split(":")
+    first_row, last_row = int(first.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), int(last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    return [list(row) for row in sheet.iter_rows(min_row=first_row, max_row=last_row, values_only=True)]
 
 
 def test_viewer_exports_structures_with_types_and_file_name(as_role):
@@ -49,8 +53,8 @@ def test_viewer_exports_structures_with_types_and_file_name(as_role):
     assert first["Places (lieu de vie)"] == 6
     assert first["Mise à jour le"] == datetime.datetime(2026, 1, 5)
     assert dict(zip(header, rows[2]))["Accueille du public"] == "Non"
-    assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}3"
+    assert sheet.freeze_panes == f"A{GRID_HEADER_ROW + 2}"
+    assert sheet.auto_filter.ref == f"A{GRID_HEADER_ROW + 1}:{sheet.cell(1, len(header)).column_letter}{GRID_HEADER_ROW + 3}"
 
 
 def test_export_honours_search_filter_and_sort_over_all_pages(as_role):
@@ -89,8 +93,8 @@ def test_referent_export_money_bool_and_training_cost(as_role):
     assert by_name["Petit"]["Formation"] == "Non"
     assert by_name["Durand"]["Structure"] == "CIDFF de la Vienne (Poitiers)"
     sheet = _workbook(browser.get("/admin/training/export/xlsx/")).active
-    header = [cell.value for cell in sheet[1]]
-    cost = sheet.cell(2, header.index("Coût") + 1)
+    header = [cell.value for cell in sheet[GRID_HEADER_ROW + 1]]
+    cost = sheet.cell(GRID_HEADER_ROW + 2, header.index("Coût") + 1)
     assert cost.value == 700 and cost.number_format == "#,##0.00 €"
 
 
@@ -186,12 +190,13 @@ def test_every_grid_exports_the_seed_data(as_role):
     referent_row = {
         "Nom": "Martin", "Prénom": "Claire", "Fonction": None, "Structure": "CIDFF de la Vienne",
         "Rôle": "Référent·e violences et précarité", "Courriel professionnel": None,
-        "Formation": "Oui", "Actif·ve": "Oui",
+        "Formation": "Oui", "Actif·ve": "Oui", "Territoire": "Vienne",
         "Mise à jour le": datetime.datetime.combine(datetime.date.today(), datetime.time()),
     }
     assert [{name: row[name] for name in referent_row} for row in exported["referent"]] == [referent_row]
     attendance_row = {"Formation": "Repérage (12/03/2026)", "Référent·e": "Claire Martin",
-                      "Présent·e": "Oui", "Évaluation (1 à 5)": 4}
+                      "Présent·e": "Oui", "Évaluation (1 à 5)": 4, "Date": datetime.datetime(2026, 3, 12),
+                      "Structure": "CIDFF de la Vienne", "Territoire": None}
     assert [{name: row[name] for name in attendance_row} for row in exported["attendance"]] == [attendance_row]
     totals = {row["Nom"]: row["Total année 1"] for row in exported["scenario"]}
     assert totals[SCENARIO_2] == 95310

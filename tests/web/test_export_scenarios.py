@@ -3,6 +3,7 @@ import io
 
 import openpyxl
 
+from documents.grid_export import GRID_HEADER_ROW
 from models import database
 from seeds.loader import load_seeds
 from tests.helpers import ASSOCIATIVE, BESANCON, SCENARIO_2, make_scenario
@@ -17,8 +18,8 @@ def test_scenario_export_writes_figures_and_rates_as_numbers(as_role):
     response = as_role("viewer").get("/admin/scenario/export/xlsx/")
     assert response.status_code == 200, response.data[:300]
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
-    header = [cell.value for cell in sheet[1]]
-    rows = {row[0].value: dict(zip(header, row)) for row in sheet.iter_rows(min_row=2)}
+    header = [cell.value for cell in sheet[GRID_HEADER_ROW + 1]]
+    rows = {row[0].value: dict(zip(header, row)) for row in sheet.iter_rows(min_row=GRID_HEADER_ROW + 2)}
 
     def cell(name, column):
         found = rows[name][column]
