@@ -1,22 +1,29 @@
 """What every Maillage grid shares: access rules, French display, joined lists."""
 import datetime
 
-from flask import flash, g, render_template, request, session
+import json
+
+from flask import Response, abort, flash, g, render_template, request, session
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import gettext
 from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.tools import parse_like_term
 from flask_admin.contrib.peewee.form import InlineModelConverter, InlineModelFormList
 from flask_admin.form import FormOpts, SecureForm
 from flask_admin.helpers import get_redirect_target
 from flask_admin.model import typefmt
 from flask_admin.model.helpers import get_mdict_item_or_list
 from markupsafe import Markup
-from peewee import JOIN, Field, Node, NodeList
+from peewee import JOIN, CharField, Field, Node, NodeList, TextField
 from wtforms import HiddenField
 
 from models import ValidationError, database
-from models.db import ConflictError, VersionedModel, label_columns, reading_order
+from models.db import (
+    ConflictError, VersionedModel, alphabetical, is_bookkeeping, is_sqlite, label_columns,
+    reading_order,
+)
+from models.search import matches_search, search_fields
 from models.validation import parse_record_id
 from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
 from models.formatting import (
@@ -211,7 +218,9 @@ class MaillageModelView(AccessRules, ModelView):
     column_type_formatters_detail = TYPE_FORMATTERS
     can_view_details = True
     can_set_page_size = True
-    page_size = 50
+    # 20 rows fill a laptop's screen (1366×768) with the filters above: 50 cost 50–65 %
+    # more server time and twice the HTML for rows nobody sees (tests/bench_pages.py).
+    page_size = 20
     details_modal = False
     # Foreign keys shown in the list; fetched in the same query as the rows.
     list_joins = ()
@@ -223,10 +232,14 @@ class MaillageModelView(AccessRules, ModelView):
     column_export_computed = {}
 
     def __init__(self, model, *args, **kwargs):
-        # The version is bookkeeping for the forms (VersionTokenField): not shown, not exported.
+        # The version is bookkeeping for the forms (VersionTokenField): not shown, not exported;
+        # the search text (models/search.py) is the application's own: never shown nor typed.
+        hidden = [field.name for field in model._meta.sorted_fields if is_bookkeeping(field)]
         # The internal id (« N° 1 ») means nothing to a reader: not on a record's page (issue 10).
         self.column_details_exclude_list = [
-            *(self.column_details_exclude_list or ()), "version", model._meta.primary_key.name]
+            *(self.column_details_exclude_list or ()), "version", *hidden, model._meta.primary_key.name]
+        self.column_exclude_list = [*(self.column_exclude_list or ()), *hidden]
+        self.form_excluded_columns = [*(self.form_excluded_columns or ()), *hidden]
         formatters, labels = {}, {}
         for field in model._meta.sorted_fields:
             labels[field.name] = "N°" if field is model._meta.primary_key else field.verbose_name
@@ -311,6 +324,11 @@ class MaillageModelView(AccessRules, ModelView):
         return self.get_url(f"{self.endpoint}.index_view", **args)  # from any page
 
     def search_placeholder(self):
+        searched = self._searched_models()
+        if searched:  # what the search text holds (phone numbers included)
+            names = [getattr(source, "rel_model", source)._meta.fields[name].verbose_name
+                     for source in searched for name in getattr(source, "rel_model", source)._meta.search_fields]
+            return f"Rechercher : {', '.join(names)}"
         names = [
             name.verbose_name if isinstance(name, Field) else self.get_column_name(name)
             for name in self.column_searchable_list or ()
@@ -353,12 +371,119 @@ class MaillageModelView(AccessRules, ModelView):
         query = self.model.select(self.model)
         for foreign_key, target in self._joined_tables().values():
             on = foreign_key == target.id if target is not foreign_key.rel_model else foreign_key
+            # Sorted on a required reference (which always finds its row): an inner join,
+            # which lets the database read the joined table first, in its reading-order
+            # index. Otherwise a left join, which keeps the grid's own table first.
+            inner = not foreign_key.null and g.get("maillage_sorted_on") == foreign_key.name
+            kind = JOIN.INNER if inner else JOIN.LEFT_OUTER
             query = (
                 query.select_extend(*label_columns(target))
                 .switch(self.model)
-                .join(target, JOIN.LEFT_OUTER, on=on, attr=foreign_key.name)
+                .join(target, kind, on=on, attr=foreign_key.name)
             )
         return query.switch(self.model)
+
+    # --- search, count and page: one indexed search column, a lean COUNT ------------
+    def _searched_models(self):
+        """What the search box reads (models/search.py matches_search): this grid's
+        search text, and through its foreign keys that of the joined tables its
+        column_searchable_list names; None when one of them keeps none (Flask-Admin's
+        LIKE on each column then)."""
+        if not self.column_searchable_list:
+            return None
+        sources = []
+        for column in self.column_searchable_list:
+            model = self.model if isinstance(column, str) else column.model
+            if model is not self.model:
+                model = next((fk for fk, target in self._joined_tables().values() if target is model), None)
+                if model is None:
+                    return None
+            if model not in sources:
+                sources.append(model)
+        models = [getattr(source, "rel_model", source) for source in sources]
+        return sources if all(search_fields(model) is not None for model in models) else None
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        """Flask-Admin's get_list, with the search on the stored search text and a COUNT
+        over the bare table (joined only to the tables a search or filter reads)."""
+        g.maillage_sorted_on = sort_column  # a column name (get_query: the join to make inner)
+        query = self.get_query()
+        counted = self.model.select(self.model._meta.primary_key)
+        counted_joins, joins = set(), set()
+        searched = self._searched_models()
+        g.maillage_searching = False  # per request: the view object is shared by threads
+        if self._search_supported and search and searched:
+            condition = matches_search(searched, search)
+            if condition is not None:
+                g.maillage_searching = True
+                query, counted = query.where(condition), counted.where(condition)
+        elif self._search_supported and search:
+            for value in filter(None, search.split(" ")):
+                term = parse_like_term(value)
+                condition = None
+                for field in self._search_fields:
+                    query = self._handle_join(query, field, joins)
+                    counted = self._count_join(counted, counted_joins, field.model)
+                    condition = field ** term if condition is None else condition | (field ** term)
+                query, counted = query.where(condition), counted.where(condition)
+        for index, _name, value in filters or ():
+            flt = self._filters[index]
+            query = self._handle_join(query, flt.column, joins)
+            counted = self._count_join(counted, counted_joins, getattr(flt.column, "model", self.model))
+            value = flt.clean(value)
+            query, counted = flt.apply(query, value), flt.apply(counted, value)
+        count = None if self.simple_list_pager else counted.count()
+        if sort_column is not None:
+            order = [(self._sortable_columns[sort_column], sort_desc)]
+        else:
+            order = self._get_default_order()
+        if order:
+            query, joins = self._order_by(query, joins, order)
+        page_size = self.page_size if page_size is None else page_size
+        if page_size:
+            query = query.limit(page_size)
+        if page and page_size:
+            query = query.offset(page * page_size)
+        return count, list(query.execute()) if execute else query
+
+    def _count_join(self, counted, joined, model):
+        """`counted` (the COUNT's query) joined to `model` as get_query() joins it."""
+        if model is self.model or model in joined:
+            return counted
+        for foreign_key, target in self._joined_tables().values():
+            if target is model:
+                on = foreign_key == target.id if target is not foreign_key.rel_model else foreign_key
+                joined.add(model)
+                return counted.switch(self.model).join(target, JOIN.LEFT_OUTER, on=on)
+        joined.add(model)  # a table get_query() does not join: as Flask-Admin would
+        return counted.switch(self.model).join(model, JOIN.LEFT_OUTER)
+
+    def _filter_loader(self, arg):
+        for index, flt in enumerate(self._filters or ()):
+            if self.get_filter_arg(index, flt) == arg:
+                return getattr(flt, "loader", None)
+        return None
+
+    @expose("/ajax/lookup/")
+    def ajax_lookup(self):
+        """The type-ahead of a picker or a grid filter (admin_views/fields.py SearchLoader):
+        with ?id=N, the one record's [id, name] (a filter shows its chosen value)."""
+        name = request.args.get("name", "")
+        if name.startswith("filter:"):  # a grid filter's options (filters.RelatedFilter)
+            loader = self._filter_loader(name.removeprefix("filter:"))
+        else:
+            loader = self._form_ajax_refs.get(name)
+        if not loader:
+            abort(404)
+        if "id" not in request.args:
+            query = request.args.get("query")
+            offset = request.args.get("offset", 0, type=int)
+            limit = request.args.get("limit", 10, type=int)
+            return Response(json.dumps([loader.format(m) for m in loader.get_list(query, offset, limit)]),
+                            mimetype="application/json")
+        record = loader.get_one(request.args["id"])
+        return Response(json.dumps([loader.format(record)] if record is not None else []),
+                        mimetype="application/json")
 
     def _handle_join(self, query, field, joins):
         related = getattr(field, "model", None)
@@ -391,6 +516,11 @@ class MaillageModelView(AccessRules, ModelView):
         else:
             return super()._sort_clause(query, joins, sort_field, sort_desc)
         order = [reading_order(column) for column in columns]
+        if g.get("maillage_searching") and is_sqlite():
+            # A search keeps few rows: SQLite sorts them, rather than walking the whole
+            # reading-order index and testing each row (it cannot tell how many match).
+            order = [alphabetical(column.concat("")) if isinstance(column, (CharField, TextField))
+                     and not column.choices else sort for column, sort in zip(columns, order)]
         return query, joins, NodeList([o.desc() if sort_desc else o.asc() for o in order], ", ")
 
     def get_one(self, id):

@@ -4,7 +4,7 @@ import re
 from flask_admin.contrib.peewee import filters as peewee_filters
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
 
-from models.db import in_label_order
+from .fields import SearchLoader
 from models.directory import Territory, tree_order, within_territory
 from models.validation import parse_record_id
 from models.validation import parse_date
@@ -16,15 +16,25 @@ def choice_filter(field, choices=None):
     return FilterEqual(column=field, name=field.verbose_name, options=choices or field.choices)
 
 
+class RelatedFilter(FilterEqual):
+    """A related row picked by typing its name (the grid's /ajax/lookup/?name=filter:<arg>,
+    admin_views/base.py): at most 20 matches in reading order, under the grid's own
+    access rules. The page never carries the related table (10 000 structures)."""
+
+    def __init__(self, field):
+        super().__init__(column=field, name=field.verbose_name, options=None, data_type="select2-ajax")
+        self.loader = SearchLoader(f"filter_{field.name}", field.rel_model)
+
+    def validate(self, value):
+        return parse_record_id(value) is not None
+
+    def clean(self, value):
+        return parse_record_id(value)
+
+
 def related_filter(field):
-    """Pick a related row by name, in alphabetical order; the options are read
-    at each request (see MaillageModelView._get_filter_groups)."""
-    related = field.rel_model
-
-    def options():
-        return [(str(row.id), str(row)) for row in in_label_order(related)]
-
-    return FilterEqual(column=field, name=field.verbose_name, options=options)
+    """Pick a related row by name (RelatedFilter: type-ahead, options on demand)."""
+    return RelatedFilter(field)
 
 
 class TerritoryFilter(FilterEqual):

@@ -56,7 +56,7 @@ CREATE_EVENTS = {
 }
 # Changed by every save (clean()'s time, the optimistic-locking counter): recording
 # them would only repeat the row's own time.
-BOOKKEEPING_FIELDS = frozenset({"updated_at", "version"})
+BOOKKEEPING_FIELDS = frozenset({"updated_at", "version", "search_text"})
 SECRET_NAME_RE = re.compile(r"password|token|secret", re.IGNORECASE)
 
 # Who is acting: a name, or a function giving it (the web layer's reads the

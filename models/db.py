@@ -1,6 +1,7 @@
 """The database handle shared by every model, bound at start from a URL."""
 import functools
 import hashlib
+import os
 import re
 from decimal import Decimal
 
@@ -54,8 +55,10 @@ SQLITE_TEXT_COLLATION = "maillage_text"
 POSTGRESQL_TEXT_COLLATIONS = ("fr-x-icu", "und-x-icu")
 
 
+@functools.lru_cache(maxsize=65536)
 def text_order_key(text):
-    """The key sorting texts in French reading order in Python (the collation's)."""
+    """The key sorting texts in French reading order in Python (the collation's);
+    remembered, as SQLite's collation asks for the same names again and again."""
     return ascii_fold(text).casefold(), text
 
 
@@ -112,9 +115,42 @@ def open_database(url=DEFAULT_DATABASE_URL):
         db.register_function(fold_text, SQLITE_FOLD_FUNCTION, 1, deterministic=True)
         db.register_collation(_compare_text, SQLITE_TEXT_COLLATION)
     else:
-        db = connect(url)
+        db = connect(pooled_url(url), **pool_settings(url))
     database.initialize(db)
     return db
+
+
+# PostgreSQL: a connection costs ~5 ms to open; requests reuse pooled ones (playhouse.pool).
+POOL_SIZE_SETTING = "MAILLAGE_DB_POOL_SIZE"  # connections kept per process; 0: none
+POOL_STALE_SECONDS = 300  # a connection idle longer is closed rather than reused
+
+
+def pooled_url(url):
+    """postgresql://… → postgresql+pool://… unless MAILLAGE_DB_POOL_SIZE=0 (or the
+    URL already names a pool)."""
+    scheme, separator, rest = url.partition("://")
+    if scheme in ("postgres", "postgresql") and _pool_size() > 0:
+        return f"{scheme}+pool{separator}{rest}"
+    return url
+
+
+def pool_settings(url):
+    if "+pool" not in pooled_url(url).partition("://")[0]:
+        return {}
+    # A request finding every connection busy waits up to 10 s for one, not an error.
+    return {"max_connections": _pool_size() or 20, "stale_timeout": POOL_STALE_SECONDS, "timeout": 10}
+
+
+def _pool_size():
+    value = os.environ.get(POOL_SIZE_SETTING, "").strip()
+    return int(value) if value.isdigit() else 20
+
+
+def release_pooled_connections(db):
+    """Close the pool's idle connections: after the start-up work, so that a server
+    forking workers from this process (gunicorn --preload) never shares one."""
+    if hasattr(db, "close_idle"):
+        db.close_idle()
 
 
 def label_columns(model):
@@ -156,6 +192,12 @@ def taken_values(model, records):
         field.name: {r.__data__[field.name]: r._pk for r in records if r.__data__.get(field.name) is not None}
         for field in unique_fields(model)
     }
+
+
+def is_bookkeeping(field):
+    """A column the application keeps for itself (the search text): never typed,
+    shown, audited or compared between two readings of a record."""
+    return getattr(field, "bookkeeping", False)
 
 
 def is_sqlite():
@@ -201,6 +243,7 @@ class BaseModel(Model):
         database = database
         owned_backrefs = ()
         label_fields = ()
+        search_fields = ()  # what the grids' search box looks into (models/search.py)
         audited = True
         typed_text = True  # False: text fields record what a machine saw (a failed login's email)
 
@@ -236,6 +279,8 @@ class BaseModel(Model):
         (controls in a one-line field, an oversized note), get a French message."""
         errors = {}
         for field in type(self)._meta.sorted_fields:
+            if is_bookkeeping(field):
+                continue
             message = column_limit_error(field, self.__data__.get(field.name), self._meta.typed_text)
             if message:
                 errors[field.name] = message
@@ -263,6 +308,7 @@ class BaseModel(Model):
 
     def save(self, *args, **kwargs):
         self.full_clean()
+        self._fill_search_text(kwargs)
         write = functools.partial(super().save, *args, **kwargs)
         if not self._meta.audited:
             return write()
@@ -270,6 +316,16 @@ class BaseModel(Model):
         rows = audit.saved(self, write, kwargs.get("force_insert", False))
         self._dirty.remember()
         return rows
+
+    def _fill_search_text(self, save_arguments):
+        """The folded search text (models/search.py) of the values about to be written."""
+        from .search import search_document, search_fields  # models/search.py imports this module
+        column = search_fields(type(self))
+        if column is None:
+            return
+        setattr(self, column.name, search_document(type(self), self.__data__))
+        if save_arguments.get("only") is not None:
+            save_arguments["only"] = [*save_arguments["only"], column]
 
     def delete_instance(self, *args, **kwargs):
         delete = functools.partial(super().delete_instance, *args, **kwargs)
@@ -357,7 +413,8 @@ class VersionedModel(BaseModel):
 
     @classmethod
     def _fingerprinted_fields(cls):
-        return [f for f in cls._meta.sorted_fields if f is not cls._meta.primary_key and f.name != "version"]
+        return [f for f in cls._meta.sorted_fields
+                if f is not cls._meta.primary_key and f.name != "version" and not is_bookkeeping(f)]
 
     @classmethod
     def _fingerprints(cls, values):

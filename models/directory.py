@@ -10,6 +10,7 @@ from peewee import (
 from .db import VersionedModel, text_order_key
 from .fields import PhoneField, SlugListField
 from .opening_hours import parse_opening_hours
+from .search import SearchTextField
 from .validation import (
     Validator, clean_departement, clean_email, clean_insee_code, clean_phone,
     clean_postal_code, clean_siret, clean_url,
@@ -236,12 +237,14 @@ class Structure(VersionedModel):
     date_maj = DateField(verbose_name="Mise à jour le", default=datetime.date.today)
     description = TextField(verbose_name="Description", null=True)
     notes = TextField(verbose_name="Notes", null=True)
+    search_text = SearchTextField()
 
     class Meta:
         table_name = "structure"
         verbose_name = "structure"
         verbose_name_plural = "structures"
         label_fields = ("nom", "commune")
+        search_fields = ("nom", "commune", "siret", "courriel", "code_postal", "telephone")
         owned_backrefs = ("meeting_links",  # models/meetings.py: "represented at" links
                           "services", "data_inclusion_links")  # models/services.py: its services go with it
 
@@ -299,12 +302,14 @@ class Referent(VersionedModel):
     actif = BooleanField(verbose_name="Actif·ve", default=True)
     date_maj = DateField(verbose_name="Mise à jour le", default=datetime.date.today)
     notes = TextField(verbose_name="Notes", null=True)
+    search_text = SearchTextField()
 
     class Meta:
         table_name = "referent"
         verbose_name = "référent·e"
         verbose_name_plural = "référent·e·s"
         label_fields = ("prenom", "nom")
+        search_fields = ("prenom", "nom", "fonction", "courriel", "telephone")
 
     def __str__(self):
         return f"{self.prenom} {self.nom}"

@@ -109,6 +109,8 @@ def _label(field, value):
 def _record_rows(record, fields):
     rows = []
     for field in fields:
+        if getattr(field, "bookkeeping", False):  # the search text (models/search.py): derived, not data
+            continue
         if field.name == "id":
             rows.append(("Numéro de fiche", record.id))
             continue

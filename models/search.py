@@ -3,8 +3,9 @@
 (folded) side by side; tests/unit/test_search.py checks they agree."""
 import functools
 import operator
+import re
 
-from peewee import CharField, TextField, Value, fn
+from peewee import CharField, Expression, ForeignKeyField, TextField, Value, fn
 
 from .db import is_sqlite
 from .formatting import ascii_fold
@@ -64,3 +65,117 @@ def matches_words(columns, term):
         parts.extend((fn.COALESCE(column, ""), Value(" ")))
     text = folded(functools.reduce(lambda left, right: left.concat(right), parts[:-1]))
     return functools.reduce(operator.and_, (_contains(text, word) for word in words))
+
+
+# --- the stored search text: one folded, indexed column per searchable model ----------
+# Meta.search_fields names what a grid's search box looks into; BaseModel.save keeps
+# `search_text` (a SearchTextField) equal to search_document(…) of those values. The
+# grids then look for each word in one column: INSTR on SQLite (no Python call per
+# row), LIKE under a pg_trgm GIN index on PostgreSQL (migration 0011).
+DIGIT_GAP_RE = re.compile(r"(?<=\d)[\s.\-/]+(?=\d)")
+
+
+class SearchTextField(TextField):
+    """Bookkeeping: the folded text a grid's search reads (never shown, typed, audited
+    or fingerprinted). Filled by BaseModel.save from Meta.search_fields."""
+
+    bookkeeping = True  # models.db.is_bookkeeping
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("verbose_name", "Texte de recherche")
+        super().__init__(*args, **kwargs)
+
+
+def search_fields(model):
+    """The SearchTextField of `model` (or its alias), or None."""
+    for field in model._meta.sorted_fields:
+        if isinstance(field, SearchTextField):
+            return getattr(model, field.name)
+    return None
+
+
+def _phone_forms(value):
+    """'+33549889672' → '33549889672 0549889672': found from any spacing, with or
+    without the country code."""
+    digits = re.sub(r"\D", "", value)
+    forms = [digits]
+    if value.startswith("+33") and len(digits) == 11:
+        forms.append("0" + digits[2:])
+    return forms
+
+
+def search_document(model, values):
+    """The folded text of `values` (field name → value, as saved) that the grids search:
+    each of Meta.search_fields, phone numbers as digits with and without the country
+    code."""
+    from .fields import PhoneField  # models/fields.py is imported by db.py: no cycle at call time
+    parts = []
+    for name in model._meta.search_fields:
+        value = values.get(name)
+        if value in (None, ""):
+            continue
+        field = model._meta.fields[name]
+        if isinstance(field, PhoneField):
+            parts.extend(_phone_forms(str(value)))
+        elif field.choices:
+            parts.append(fold_text(str(dict(field.choices).get(value, value))))
+        else:
+            parts.append(fold_text(str(value)))
+    return " ".join(parts) or None
+
+
+def search_words(term):
+    """The folded words of `term`; a number typed in groups ('05 49 88 96 72',
+    '05.49.88.96.72', '+33 5 49…') is one word of digits."""
+    text = DIGIT_GAP_RE.sub("", fold_text(term or ""))
+    return [word.lstrip("+") if word.lstrip("+").isdigit() else word for word in text.split()]
+
+
+def _contains_word(column, word):
+    if is_sqlite():
+        return fn.INSTR(column, word) > 0
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return Expression(column, "LIKE", f"%{escaped}%")  # served by the pg_trgm index
+
+
+def matches_search(sources, term):
+    """SQL condition: each word of `term` is in the search text of one of `sources`;
+    None when `term` has no word. A source is a model (its own rows), or a foreign key
+    of them: the rows whose referenced record holds the word (`fk IN (SELECT id …)`,
+    so neither the grid nor its COUNT has to join that table)."""
+    words = search_words(term)
+    if not words or not sources:
+        return None
+
+    def holds(source, word):
+        if isinstance(source, ForeignKeyField):
+            target = source.rel_model
+            return source << target.select(target._meta.primary_key).where(
+                _contains_word(search_fields(target), word))
+        return _contains_word(search_fields(source), word)
+
+    return functools.reduce(operator.and_, (
+        functools.reduce(operator.or_, (holds(source, word) for source in sources))
+        for word in words
+    ))
+
+
+def refresh_search_text(model, ids=None):
+    """Recompute `search_text` of `model`'s rows (all, or those of `ids`) from their
+    values: after writes that do not go through save() (insert_many, bulk UPDATEs of
+    a searched field). Returns the number of rows written."""
+    column = search_fields(model)
+    if column is None:
+        return 0
+    names = [model._meta.primary_key.name, *model._meta.search_fields]
+    query = model.select(*(getattr(model, name) for name in names), column).dicts()
+    if ids is not None:
+        query = query.where(model._meta.primary_key << list(ids))
+    written = 0
+    for row in query.iterator():
+        text = search_document(model, row)
+        if text != row[column.name]:
+            model.update({column: text}).where(model._meta.primary_key == row[names[0]]).execute()
+            written += 1
+    return written

@@ -11,10 +11,13 @@ ALLOWED_SCHEMA = {
                   "code_insee", "commune", "telephone", "courriel", "site_web", "horaires_accueil",
                   "accueille_du_public", "territory_id", "parent_id", "thematiques", "publics",
                   "reseaux_porteurs", "places", "actif", "date_maj", "description", "notes",
-                  "version"},
+                  "version",
+                  # the folded copy of the searched fields (models/search.py): nothing new
+                  "search_text"},
     # Professional contacts only: no private address, birth date or personal phone.
     "referent": {"id", "civilite", "prenom", "nom", "fonction", "structure_id", "role", "courriel",
-                 "telephone", "date_designation", "actif", "date_maj", "notes", "version"},
+                 "telephone", "date_designation", "actif", "date_maj", "notes", "version",
+                 "search_text"},  # folded copy of name, function, email and phone: nothing new
     # What a structure offers (data·inclusion v1 Service): professional contact details
     # only (the service's phone and email, the référent·e to call by reference), no person helped.
     "service": {"id", "structure_id", "nom", "description", "type", "thematiques", "publics",
@@ -30,7 +33,8 @@ ALLOWED_SCHEMA = {
     "training": {"id", "date", "theme", "half_days", "trainer", "cost_per_half_day", "room_cost",
                  "place", "territory_id", "capacity", "notes", "version",
                  # « Cofinancé par le FSE+ »: printed on its attendance sheets
-                 "eu_cofunded"},
+                 "eu_cofunded",
+                 "search_text"},  # folded copy of theme, trainer and place
     "attendance": {"id", "training_id", "referent_id", "present", "evaluation", "version"},
     "scenario": {"id", "name", "description", "operator", "overhead_rate", "start_year",
                  "duration_years", "status", "updated_at", "indexation_rate", "version"},
