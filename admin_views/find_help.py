@@ -9,9 +9,9 @@ import datetime
 from flask import request, url_for
 from flask_admin import BaseView, expose
 
-from documents.directory_export import french_hours
 from models.directory import Territory, tree_order
 from models.formatting import PARIS, format_date, format_phone
+from models.opening_hours import to_french
 from models.services import (
     MODE_ACCUEIL_LABELS, MODE_MOBILISATION_LABELS, PUBLIC_LABELS, PUBLICS, FRAIS_LABELS, WEEKDAYS,
     commune_label, find_services, known_communes, need_choices, need_label, next_weekday,
@@ -28,13 +28,8 @@ WHEN_CHOICES = [("", "Peu importe"), ("maintenant", "Ouvert maintenant")] + [
 
 
 def hours_in_french(text):
-    """OSM opening hours as a French reader reads them (models/opening_hours.py when
-    it is there, else the export's rendering)."""
-    try:
-        from models.opening_hours import describe_opening_hours
-    except ImportError:
-        return french_hours(text)
-    return describe_opening_hours(text)
+    """OSM opening hours as a French reader reads them (models/opening_hours.py)."""
+    return to_french(text) if text else ""
 
 
 def now_in_paris():
