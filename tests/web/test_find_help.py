@@ -45,7 +45,7 @@ def test_a_search_lists_how_to_refer_whom_to_call_and_freshness(as_role):
     assert "Téléphoner : Appeler avant de venir." in page
     assert "05 49 88 04 24" in page  # the structure's phone when the service has none
     assert "Hélène Dupré" in page and "05 49 00 00 01" in page
-    assert "lun.–ven. 9 h–12 h" in page  # hours in French (models/opening_hours.py)
+    assert "lun.–ven. 9\u202fh–12\u202fh" in page  # hours in French (models/opening_hours.py)
     assert "vérifiée le" in page
     assert "besoin : Violences conjugales, séparation ; commune : Loudun (86137)" in page
     assert "besoin=violences-conjugales" in page  # the permanent link keeps the search
