@@ -21,16 +21,28 @@ BAD_SIRET, GOOD_SIRET = "356 000 000 00049", "356 000 000 00048"
 FRENCH_HOURS = "du lundi au vendredi 9h-12h et 14h-17h"
 OSM_HOURS = "Mo-Fr 09:00-12:00,14:00-17:00"
 NNBSP = "\u202f"
+FRENCH_READING = f"lun.–ven. 9{NNBSP}h–12{NNBSP}h, 14{NNBSP}h–17{NNBSP}h"
 
 
 def fill_opening_hours(chrome):
-    """Through the French editor FORMS adds on the field when it is there (rows of days
-    × time ranges); until then, the French phrasing typed in the field itself."""
-    field = chrome.find_element(By.ID, "horaires_accueil")
-    editor = chrome.find_elements(By.CSS_SELECTOR, "[data-opening-hours-editor]")
-    if editor and not field.is_displayed():
-        raise AssertionError("The opening-hours editor is there: drive it here (journey to update).")
-    retype(field, FRENCH_HOURS)
+    """Through the French editor on the field (rows of days × time ranges, FORMS' work on
+    issue 10) when the page draws it, else the French phrasing typed in the field itself.
+    Returns (the OpenStreetMap value expected in the database, its French reading)."""
+    rows = chrome.find_elements(By.CSS_SELECTOR, ".hours-editor .hours-row")
+    if not rows:
+        retype(chrome.find_element(By.ID, "horaires_accueil"), FRENCH_HOURS)
+        return OSM_HOURS, FRENCH_READING
+    for day in range(5):  # lun. … ven., ticked by their labels
+        box = rows[0].find_element(By.CSS_SELECTOR, f"input.hours-day[value='{day}']")
+        if not box.is_selected():
+            rows[0].find_element(By.CSS_SELECTOR, f"label[for='{box.get_attribute('id')}']").click()
+    times = rows[0].find_elements(By.CSS_SELECTOR, "input.hours-time")
+    for field, typed in zip(times, ("9", "12", "14 h", "17h")):
+        field.send_keys(typed)
+    chrome.find_element(By.CSS_SELECTOR, "label[for='horaires_accueil-holidays_closed']").click()
+    written = chrome.find_element(By.ID, "horaires_accueil").get_attribute("value")
+    assert written == f"{OSM_HOURS}; PH off", written
+    return f"{OSM_HOURS}; PH off", f"{FRENCH_READING}{NNBSP}; fermé les jours fériés"
 
 
 def test_editor_creates_a_structure_and_its_two_referents(chrome, server, journey):
@@ -51,7 +63,7 @@ def test_editor_creates_a_structure_and_its_two_referents(chrome, server, journe
     chrome.find_element(By.ID, "commune").send_keys("Poitiers")
     chrome.find_element(By.ID, "telephone").send_keys("05 49 88 96 72")
     chrome.find_element(By.ID, "siret").send_keys(BAD_SIRET)
-    fill_opening_hours(chrome)
+    hours, hours_in_french = fill_opening_hours(chrome)
     submit(chrome)
     # Refused in French, nothing saved, what was typed kept.
     assert "Ce SIRET n'est pas valide (clé de contrôle incorrecte)." in chrome.page_source
@@ -66,13 +78,13 @@ def test_editor_creates_a_structure_and_its_two_referents(chrome, server, journe
     with database.connection_context():
         structure = Structure.get(Structure.nom == "Centre social Élodie-Marchand")
     assert structure.siret == GOOD_SIRET.replace(" ", "")
-    assert structure.horaires_accueil == OSM_HOURS
+    assert structure.horaires_accueil == hours
     journey.step("structure-enregistree")
 
     # Its page reads the hours in French, and adds référent·e·s.
     chrome.get(f"{server}/admin/structure/details/?id={structure.id}")
     page = chrome.find_element(By.TAG_NAME, "body").text
-    assert f"lun.–ven. 9{NNBSP}h–12{NNBSP}h, 14{NNBSP}h–17{NNBSP}h" in page, page
+    assert hours_in_french in page, page
     journey.step("fiche-structure", both_sizes=True)
     for first, last in (("Inès", "Lemoine"), ("Karim", "Haddad")):
         click_and_wait_for_new_page(chrome, chrome.find_element(
@@ -151,13 +163,13 @@ def test_filter_and_export_a_grid(chrome, server, journey, downloads):
     chrome.find_element(By.XPATH, "//a[contains(@href, '/export/xlsx/')]").click()
     path = journey.download(downloads, r"^structures.*\.xlsx$", before)
     sheet = openpyxl.load_workbook(path).active
-    rows = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
-    header = [str(cell) for cell in rows[0]]
-    names = [row[header.index("Nom")] for row in rows[1:] if row[header.index("Nom")]]
-    assert names == shown  # the same rows, in the same order, as the screen
-    phones = dict(zip(grid_cells(chrome, "nom"), grid_cells(chrome, "telephone")))
-    telephone = header.index("Téléphone")
-    assert {row[header.index("Nom")]: row[telephone] or "" for row in rows[1:] if row[0]} == phones
+    rows = list(sheet.iter_rows(values_only=True))
+    top = next(number for number, row in enumerate(rows) if "Nom" in row)  # under any title lines
+    header, lines = list(rows[top]), [row for row in rows[top + 1:] if row[rows[top].index("Nom")]]
+    name, telephone = header.index("Nom"), header.index("Téléphone")
+    assert [row[name] for row in lines] == shown  # the same rows, in the same order, as the screen
+    on_screen = dict(zip(grid_cells(chrome, "nom"), grid_cells(chrome, "telephone")))
+    assert {row[name]: row[telephone] or "" for row in lines} == on_screen
 
 
 def test_a_viewer_reads_but_cannot_create(chrome, server, journey):

@@ -20,10 +20,17 @@ def pick(chrome, field_id, typed, expected):
     search = wait(chrome, expected_conditions.visibility_of_element_located(
         (By.CSS_SELECTOR, "#select2-drop input.select2-input")))
     search.send_keys(typed)
-    wait(chrome, lambda driver: [item.text for item in driver.find_elements(
-        By.CSS_SELECTOR, "#select2-drop .select2-result-selectable")] == [expected])
-    search.send_keys(Keys.ENTER)
-    assert chrome.find_element(By.CSS_SELECTOR, f"#s2id_{field_id} .select2-chosen").text == expected
+
+    def choose_the_answer(driver):  # the list is redrawn at each answer: click the last one
+        answers = driver.find_elements(By.CSS_SELECTOR, "#select2-drop .select2-result-selectable")
+        if [answer.text for answer in answers] != [expected]:
+            return False
+        answers[0].click()
+        return True
+
+    wait(chrome, choose_the_answer)
+    wait(chrome, lambda driver: driver.find_element(
+        By.CSS_SELECTOR, f"#s2id_{field_id} .select2-chosen").text == expected)
 
 
 def test_typed_date_then_attendance_of_eight(chrome, server, journey):
