@@ -16,8 +16,9 @@ from models import CostLine, FundingLine, Scenario, ValidationError, database
 from models.budget import (
     COST_CATEGORIES, COUNT, FUNDER_KINDS, FUNDING_STATUSES, MAX_COMPARED, MIN_COMPARED, MONEY, OPERATORS,
     PERCENT, QUANTITY, Adjustments, CerfaBudget, FundingYear, ScenarioComparison, VariantPreview, compare,
-    duplicate_scenario, effective_overhead_rate, scenarios_with_figures, sql_figure,
+    duplicate_scenario, effective_overhead_rate, lines_of, scenarios_with_figures, sql_figure,
 )
+from models.budget.plan import plan_cell, plan_years, save_funding_plan
 from models.formatting import format_euros, format_number, format_percent
 from documents.scenario_workbook import write_comparison_workbook
 from documents.spreadsheets import dated_filename
@@ -112,7 +113,51 @@ def _figure_of_row(name):
     return lambda row: sql_figure(row, name)
 
 
-class ScenarioView(MaillageModelView):
+class FundingPlanMixin:
+    """/admin/scenario/plan/?id=N: every funding line's amount and status for each year
+    of the scenario, in one grid saved in one go (models/budget/plan.py)."""
+
+    def _scenario_to_edit(self, what):
+        """(the scenario of ?id=, None) for an editor, else (None, back to the list saying why)."""
+        if not user_can_edit():
+            return None, self._back_to_list(f"Seul·e·s les éditeur·rice·s peuvent {what}.")
+        scenario = self.get_one(request.args.get("id"))
+        if scenario is None:
+            return None, self._back_to_list("Ce scénario n'existe pas (ou plus).")
+        return scenario, None
+
+    @expose("/plan/", methods=("GET", "POST"))
+    def plan_view(self):
+        scenario, refusal = self._scenario_to_edit("modifier les montants par année")
+        if refusal:
+            return refusal
+        form = SecureForm(request.form)
+        lines = lines_of(scenario)[1]
+        years = plan_years(scenario)
+        errors = {}
+        if request.method == "POST":
+            if not form.validate():
+                flash(SESSION_EXPIRED, "error")
+            else:
+                typed = {
+                    (line.id, year): (request.form.get(f"amount-{line.id}-{year}", ""),
+                                      request.form.get(f"status-{line.id}-{year}", ""))
+                    for line in lines for year in years
+                }
+                try:
+                    changed = save_funding_plan(scenario, typed)
+                except ValidationError as error:
+                    errors = error.errors
+                    flash("Rien n'est enregistré : " + " ; ".join(errors.values()), "error")
+                else:
+                    flash(f"Montants par année enregistrés ({changed} changement(s)).", "success")
+                    return redirect(self.get_url(".details_view", id=scenario.id) + "#plan")
+        cells = {(line.id, year): plan_cell(line, year) for line in lines for year in years}
+        return self.render("scenario_plan.html", scenario=scenario, lines=lines, years=years,
+                           cells=cells, errors=errors, form=form, typed=request.form)
+
+
+class ScenarioView(FundingPlanMixin, MaillageModelView):
     column_list = (
         "name", "operator", "year_one", "total_with_overhead", "etp", "coverage", "status",
         "updated_at",
@@ -232,11 +277,9 @@ class ScenarioView(MaillageModelView):
     # --- variants ---------------------------------------------------------
     @expose("/variant/", methods=("GET", "POST"))
     def variant_view(self):
-        if not user_can_edit():
-            return self._back_to_list("Seul·e·s les éditeur·rice·s peuvent créer une variante.")
-        scenario = self.get_one(request.args.get("id"))
-        if scenario is None:
-            return self._back_to_list("Ce scénario n'existe pas (ou plus).")
+        scenario, refusal = self._scenario_to_edit("créer une variante")
+        if refusal:
+            return refusal
         form = VariantForm(request.form, name=f"{scenario.name} — variante")
         form.line.choices = [("", "— aucune —")] + [
             (str(line.id), f"{line.designation} ({format_figure(line.quantity, QUANTITY)} ETP)")

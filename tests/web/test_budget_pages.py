@@ -3,6 +3,8 @@ import html
 import re
 from decimal import Decimal
 
+import pytest
+
 from models import CostLine, FundingLine, database
 from models.budget import FundingYear
 from tests.helpers import BESANCON, SCENARIO_2, form_of
@@ -76,3 +78,60 @@ def test_cost_line_account_on_its_form(as_role, ids):
     with database.connection_context():
         assert CostLine.get(CostLine.designation == "Assurance").account == "61"
     assert "Compte (CERFA)" in text(editor.get("/admin/costline/new/"))
+
+
+def plan_post(browser, scenario_id, cells):
+    page = browser.get(f"/admin/scenario/plan/?id={scenario_id}")
+    form = form_of(page).values
+    form.update({name: [value] for name, value in cells.items()})
+    return browser.post(f"/admin/scenario/plan/?id={scenario_id}",
+                        {k: v for k, v in form.items() if k != "csrf_token"}, follow_redirects=True)
+
+
+def year_rows(line_id):
+    with database.connection_context():
+        return {(r.year, r.amount, r.status) for r in FundingYear.select().where(FundingYear.funding_line == line_id)}
+
+
+def test_scenario_page_grid_edits_every_line_year_by_year(as_role, ids):
+    editor = as_role("editor")
+    details = text(editor.get(f"/admin/scenario/details/?id={ids[BESANCON]}"))
+    assert "Modifier les montants par année" in details
+    with database.connection_context():
+        etat = FundingLine.get(FundingLine.funder == "État — FIPDR").id
+        cd = FundingLine.get(FundingLine.funder == "Conseil départemental du Doubs").id
+    response = plan_post(editor, ids[BESANCON], {
+        f"amount-{etat}-2025": "18 000,00", f"status-{etat}-2025": "sollicite",
+        f"amount-{cd}-2024": "",  # back to the line's yearly amount
+    })
+    assert "Montants par année enregistrés (2 changement(s))" in text(response)
+    assert (2025, Decimal("18000.00"), "sollicite") in year_rows(etat)
+    assert {year for year, _, _ in year_rows(cd)} == {2023, 2025}
+    plan = text(response)[text(response).index("Plan de financement année par année"):]
+    assert "18\u202f000,00\u00a0€" in plan
+
+
+@pytest.mark.parametrize("cells, message", [
+    ({"amount-{etat}-2025": "beaucoup"}, "montant illisible « beaucoup »"),
+    ({"amount-{etat}-2025": "-5"}, "ne peut pas être négatif"),
+    ({"amount-{etat}-2025": "", "status-{etat}-2025": "acquis"}, "indiquez le montant de l'année"),
+    ({"status-{etat}-2024": "promis"}, "statut inconnu"),
+])
+def test_scenario_page_grid_refuses_bad_cells_and_saves_nothing(as_role, ids, cells, message):
+    editor = as_role("editor")
+    with database.connection_context():
+        etat = FundingLine.get(FundingLine.funder == "État — FIPDR").id
+    before = year_rows(etat)
+    cells = {name.format(etat=etat): value for name, value in cells.items()}
+    cells[f"amount-{etat}-2023"] = "1"  # a good cell beside: not saved either
+    response = plan_post(editor, ids[BESANCON], cells)
+    assert response.status_code == 200
+    assert "Rien n'est enregistré" in text(response) and message in text(response)
+    assert year_rows(etat) == before
+
+
+def test_viewers_cannot_edit_the_plan(as_role, ids):
+    viewer = as_role("viewer")
+    response = viewer.get(f"/admin/scenario/plan/?id={ids[BESANCON]}", follow_redirects=True)
+    assert "Seul·e·s les éditeur·rice·s peuvent modifier les montants par année" in text(response)
+    assert "Modifier les montants par année" not in text(viewer.get(f"/admin/scenario/details/?id={ids[BESANCON]}"))
