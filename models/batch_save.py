@@ -21,6 +21,8 @@ from .validation import ValidationError
 
 # Bound parameters per statement: SQLite allows 32 766 (since 3.32), PostgreSQL 65 535.
 MAX_PARAMETERS = 30_000
+# A CASE is read WHEN by WHEN: its cost per row grows with the chunk (quadratic in all).
+MAX_UPDATE_ROWS = 250
 CONFLICT = ("Une fiche du fichier a été modifiée par quelqu'un d'autre pendant l'import : "
             "rien n'a été enregistré. Déposez à nouveau le fichier pour voir l'état actuel.")
 
@@ -92,7 +94,7 @@ def _update(model, records):
     bookkeeping = [f for f in model._meta.sorted_fields if getattr(f, "bookkeeping", False)]
     names = sorted({field for _record, changes in pending for field in changes})
     fields = [model._meta.fields[n] for n in names] + bookkeeping
-    size = max(1, MAX_PARAMETERS // (2 * len(fields) + 4))
+    size = max(1, min(MAX_UPDATE_ROWS, MAX_PARAMETERS // (2 * len(fields) + 4)))
     for chunk in _chunks(pending, size):
         ids = [record._pk for record, _changes in chunk]
         values = {
