@@ -81,13 +81,6 @@ def needs_review_condition(date_field):
     return date_field.is_null() | (date_field < limit)
 
 
-def _check_slugs(validator, field, values):
-    known = {code for code, _ in Structure._meta.fields[field].choices}
-    unknown = sorted(set(values or []) - known)
-    if unknown:
-        validator.add(field, f"Valeur(s) inconnue(s) du référentiel data·inclusion : {', '.join(unknown)}.")
-
-
 class Territory(VersionedModel):
     name = CharField(verbose_name="Nom", unique=True)
     kind = CharField(verbose_name="Type", choices=TERRITORY_KINDS, default="bassin_de_vie")
@@ -281,7 +274,7 @@ class Structure(VersionedModel):
         if self.parent_id is not None and self.parent_id == self.id:
             v.add("parent", "Une structure ne peut pas être sa propre antenne.")
         for field in ("thematiques", "publics", "reseaux_porteurs"):
-            _check_slugs(v, field, getattr(self, field))
+            v.slugs(field, getattr(self, field), self._meta.fields[field].choices)
         v.raise_if_any()
 
 

@@ -168,7 +168,7 @@ class Service(VersionedModel):
             else:
                 setattr(self, field, None)
         for field in ("thematiques", "publics", "modes_accueil", "modes_mobilisation", "mobilisable_par"):
-            check_slugs(v, type(self), field, getattr(self, field))
+            v.slugs(field, getattr(self, field), self._meta.fields[field].choices)
         if TOUS_PUBLICS in (self.publics or []) and len(set(self.publics)) > 1:
             v.add("publics", "« Tous publics » ne se combine pas avec d'autres publics : "
                              "gardez l'un ou les autres.")
@@ -243,14 +243,6 @@ def data_inclusion_service_values(service):
     values["zone_eligibilite"] = list(service.zone_eligibilite or ()) or None
     # contact_nom_prenom stays out: the file is shared as open data, a référent·e's name is not.
     return values
-
-
-def check_slugs(validator, model, field, values):
-    """Each value of a slug list is one of the field's codes (the schema's enumeration)."""
-    known = {code for code, _ in model._meta.fields[field].choices}
-    unknown = sorted(set(values or []) - known)
-    if unknown:
-        validator.add(field, f"Valeur(s) inconnue(s) du référentiel data·inclusion : {', '.join(unknown)}.")
 
 
 # --- "Trouver une aide": needs in plain French ---------------------------------------

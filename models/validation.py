@@ -328,6 +328,12 @@ class Validator:
         if value not in {code for code, _ in choices}:
             self.errors[field] = message
 
+    def slugs(self, field, values, choices):
+        """Each value of a slug list is one of the field's codes (the data·inclusion schema's)."""
+        unknown = sorted(set(values or []) - {code for code, _ in choices})
+        if unknown:
+            self.errors[field] = f"Valeur(s) inconnue(s) du référentiel data·inclusion : {', '.join(unknown)}."
+
     def add(self, field, message):
         self.errors[field] = message
 
