@@ -22,6 +22,7 @@ from models.meetings import MEETING_KIND_LABELS, Meeting, MeetingStructure
 from models.network import network_coverage, without_referent_expression
 from models.formatting import format_phone
 from models.opening_hours import to_french
+from models.services import offers_by_structure
 from models.training import Attendance, Training, is_trained_expression
 
 from .directory_export import structures_by_territory, territory_name, territory_reading_order
@@ -57,9 +58,10 @@ def _structures(territory):
 
 
 def _structure_rows(territory):
+    offers = offers_by_structure(_structures(territory).select(Structure.id).order_by())
     for s in _structures(territory).iterator():
         yield [
-            territory_name(s), s.nom, TYPOLOGY_LABELS.get(s.typologie, s.typologie), s.commune,
+            territory_name(s), s.nom, TYPOLOGY_LABELS.get(s.typologie, s.typologie), offers.get(s.id, ""), s.commune,
             format_phone(s.telephone), s.courriel, to_french(s.horaires_accueil), s.accueille_du_public,
             s.actif, s.date_maj, s.needs_review,
         ]
@@ -67,7 +69,7 @@ def _structure_rows(territory):
 
 STRUCTURE_COLUMNS = [
     Column("Bassin de vie / territoire", "text", 24), Column("Structure", "text", 40),
-    Column("Typologie", "text", 30), Column("Commune", "text", 18),
+    Column("Typologie", "text", 30), Column("Ce qu'elle propose", "text", 40), Column("Commune", "text", 18),
     Column("Téléphone", "text", 16), Column("Courriel", "text", 28),
     Column("Horaires d'accueil", "text", 26), Column("Accueille du public", "bool"),
     Column("Active", "bool"), Column("Mise à jour le", "date"), Column("À vérifier", "bool"),

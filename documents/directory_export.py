@@ -9,10 +9,10 @@ from peewee import JOIN
 from pydantic import ValidationError as PydanticValidationError
 
 from models.db import reading_order
-from models.directory import THEMATIQUES, Structure, Territory, within_territory
+from models.directory import Structure, Territory, within_territory
 from models.formatting import format_phone
 from models.opening_hours import to_french
-from models.services import Service, data_inclusion_service_values
+from models.services import Service, data_inclusion_service_values, offers_by_structure
 
 from .grid_export import export_stem
 from .spreadsheets import (
@@ -25,7 +25,6 @@ log = logging.getLogger("maillage.exports")
 # Where the structures without a territory are listed, after every territory.
 NO_TERRITORY = "Sans territoire"
 DATA_INCLUSION_SOURCE = "maillage"
-THEMATIQUE_LABELS = dict(THEMATIQUES)
 SHORT_COLUMNS = [
     Column("Structure", "text", 30), Column("Ce qu'elle propose", "text", 40),
     Column("Téléphone", "text", 16), Column("Horaires", "text", 32), Column("Commune", "text", 16),
@@ -76,21 +75,6 @@ ShortPage = namedtuple("ShortPage", "territory entries checked_from checked_to")
 ShortPage.__doc__ = "One territory's page: its structures and the oldest and newest dates they were checked."
 
 
-def _service_thematiques(structures):
-    """structure id → the thematiques of the services of `structures` (a query; one query)."""
-    found = {}
-    query = Service.select(Service.structure, Service.thematiques).where(
-        Service.structure.in_(structures))
-    for structure_id, thematiques in query.tuples().iterator():
-        found.setdefault(structure_id, []).extend(thematiques or ())
-    return found
-
-
-def offers_in_words(codes):
-    """data·inclusion thematique codes → their French labels, once each, in order."""
-    return ", ".join(dict.fromkeys(THEMATIQUE_LABELS.get(code, code) for code in codes))
-
-
 def short_directory(territory=None, printed=False):
     """The short directory's pages: one per territory (the one chosen and its
     sub-territories, or all), territories in reading order, active structures
@@ -100,14 +84,14 @@ def short_directory(territory=None, printed=False):
     if territory is not None:
         condition &= within_territory(Structure.territory, territory)
     structures = list(structures_by_territory().where(condition))
-    services = _service_thematiques(Structure.select(Structure.id).where(condition)) if structures else {}
+    offers = offers_by_structure(Structure.select(Structure.id).where(condition)) if structures else {}
     pages = OrderedDict()
     for s in structures:
         if printed and not s.telephone:
             continue
         entries = pages.setdefault(territory_name(s), [])
         entries.append((s.date_maj, ShortEntry(
-            s.nom, offers_in_words([*(s.thematiques or ()), *services.get(s.id, ())]),
+            s.nom, offers.get(s.id, ""),
             format_phone(s.telephone) if s.telephone else None,
             french_hours(s.horaires_accueil), s.commune or "",
         )))

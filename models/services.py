@@ -523,3 +523,18 @@ def structure_services(structure):
 def slug_labels(values, labels):
     """['femmes', 'jeunes'] → 'Femmes, Jeunes' (the schema's French labels)."""
     return ", ".join(labels.get(value, value) for value in values or [])
+
+
+def offers_by_structure(structures):
+    """What each structure offers, in words: structure id → the French labels of its own
+    thematiques then its services', once each (« Aide alimentaire, Accès aux droits »).
+    `structures`: a query of structure ids (or a list of ids). One query."""
+    query = (Structure.select(Structure.id, Structure.thematiques, Service.thematiques)
+             .join(Service, JOIN.LEFT_OUTER, on=(Service.structure == Structure.id))
+             .where(Structure.id.in_(structures)).order_by(Structure.id, Service.id))
+    codes = {}
+    for structure_id, own, offered in query.tuples().iterator():
+        found = codes.setdefault(structure_id, dict.fromkeys(own or ()))
+        found.update(dict.fromkeys(offered or ()))
+    return {structure_id: ", ".join(dict.fromkeys(THEMATIQUE_LABELS.get(code, code) for code in found))
+            for structure_id, found in codes.items()}
