@@ -20,7 +20,7 @@ from models.budget.cerfa import (
     CONTRIBUTIONS, EMPLOYMENTS, IN_KIND, INDIRECT_CHARGES, INVESTMENT, OTHER_PRODUCTS, OVERHEAD_LABEL,
     SUBSIDIES, SUBSIDY_HEADINGS, SURPLUS_LABEL, TO_FIND_LABEL,
 )
-from .spreadsheets import sheet_name, write_text
+from .spreadsheets import print_setup, sheet_name, write_text
 
 STATUS_LABELS, FUNDER_KIND_LABELS = dict(FUNDING_STATUSES), dict(FUNDER_KINDS)
 KIND_LABELS = dict(FUNDING_KINDS)
@@ -58,17 +58,14 @@ def _span(first_row, last_row, col):
 
 
 class _Sheet:
-    def __init__(self, workbook, formats, name, exported_on):
+    def __init__(self, workbook, formats, name, header_row):
         self.formats, self.sheet, self.name = formats, workbook.add_worksheet(sheet_name(name)), sheet_name(name)
         self.euro = formats.of("euro")
         self.detail = workbook.add_format({"indent": 1, "text_wrap": True, "valign": "top"})
         self.heading = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
         self.heading_euro = workbook.add_format({"bold": True, "num_format": formats.of("euro").num_format})
-        self.sheet.set_paper(9)  # A4
-        self.sheet.fit_to_pages(1, 0)
-        self.sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
-        self.sheet.set_footer(
-            f"&L&8{self.name}&C&8Page &P sur &N&R&8Exporté le {exported_on:%d/%m/%Y}")
+        # A4 landscape, one page wide, the header row on each page, the workbook's footer.
+        print_setup(self.sheet, formats, header_row=header_row, landscape=True)
 
     def money(self, row, col, formula_or_value, cached, cell_format=None):
         cell_format = cell_format or self.euro
@@ -82,11 +79,12 @@ class _Sheet:
 class CerfaSheet(_Sheet):
     """The CERFA 12156 budget prévisionnel of one scenario's first year."""
 
-    def __init__(self, workbook, formats, budget, name, exported_on):
-        super().__init__(workbook, formats, name, exported_on)
+    HEADER_ROW = 4
+
+    def __init__(self, workbook, formats, budget, name):
+        super().__init__(workbook, formats, name, self.HEADER_ROW)
         self.budget = budget
         scenario, sheet = budget.totals.scenario, self.sheet
-        sheet.set_landscape()
         for col, width in ((C_LABEL, 50), (C_AMOUNT, 15), (2, 2), (P_LABEL, 50), (P_STATUS, 11), (P_AMOUNT, 15)):
             sheet.set_column(col, col, width)
         write_text(sheet, 0, 0, f"Budget prévisionnel — {scenario.name}", formats.title)
@@ -96,11 +94,10 @@ class CerfaSheet(_Sheet):
         sheet.write_string(2, 0, "Frais de gestion de l'opérateur (%)", formats.bold)
         sheet.write_number(2, 1, _n(budget.totals.overhead_rate), formats.of("number"))
         self.rate = _cell(2, 1, True)
-        header = 4
+        header = self.HEADER_ROW
         for col, text in ((C_LABEL, "CHARGES"), (C_AMOUNT, "Montant"), (P_LABEL, "PRODUITS"),
                           (P_STATUS, "Statut"), (P_AMOUNT, "Montant")):
             sheet.write_string(header, col, text, formats.header)
-        sheet.repeat_rows(header)
         charges_end, charge_headings, overhead_row = self._charges(header + 1)
         products_end, product_headings = self._products(header + 1)
         totals_row = max(charges_end, products_end) + 1
@@ -218,13 +215,12 @@ class CerfaSheet(_Sheet):
 class FundingPlanSheet(_Sheet):
     """Year by year: costs, each funding line and its status, subtotals, the gap."""
 
-    def __init__(self, workbook, formats, totals, name, exported_on):
-        super().__init__(workbook, formats, name, exported_on)
+    def __init__(self, workbook, formats, totals, name):
+        super().__init__(workbook, formats, name, PLAN_HEADER_ROW)
         self.totals = totals
         sheet, years = self.sheet, totals.funding_years
         self.years = years
         self.total_col = PLAN_FIRST_YEAR_COL + len(years)
-        sheet.set_landscape()
         sheet.set_column(0, 0, 46)
         sheet.set_column(1, 1, 24)
         sheet.set_column(2, 2, 11)
@@ -244,7 +240,6 @@ class FundingPlanSheet(_Sheet):
         headers = ["Poste / financeur", "Type de financeur", "Statut"] + [str(y.year) for y in years] + ["Total"]
         for col, text in enumerate(headers):
             sheet.write_string(PLAN_HEADER_ROW, col, text, formats.header)
-        sheet.repeat_rows(PLAN_HEADER_ROW)
         sheet.freeze_panes(PLAN_HEADER_ROW + 1, 1)
         self.cells = {}
         row = self._costs(PLAN_HEADER_ROW + 1)
@@ -343,14 +338,19 @@ class FundingPlanSheet(_Sheet):
             self._row(row + offset, line.funder, values, values, label_format=self.detail)
 
 
-def add_budget_sheets(workbook, formats, all_totals, exported_on):
+def add_budget_sheets(workbook, formats, all_totals, exported_on=None):
     """After the scenario sheets: for each scenario (ScenarioTotals), its CERFA
-    budget prévisionnel and its funding plan year by year."""
+    budget prévisionnel and its funding plan year by year, the tabs named
+    « N. BP … » and « N. Plan … » with what tells the scenarios apart. (`exported_on`:
+    the footer's date is the formats' day, as on every sheet of the workbook.)"""
+    from .scenario_workbook import scenario_sheet_names  # it imports this module
+
+    names = scenario_sheet_names([totals.scenario.name for totals in all_totals])
     sheets = []
-    for number, totals in enumerate(all_totals, start=1):
-        name = totals.scenario.name
+    for totals, name in zip(all_totals, names):
+        number, short = name.split(". ", 1)
         sheets.append((
-            CerfaSheet(workbook, formats, CerfaBudget(totals), f"{number}. BP {name}", exported_on),
-            FundingPlanSheet(workbook, formats, totals, f"{number}. Plan {name}", exported_on),
+            CerfaSheet(workbook, formats, CerfaBudget(totals), f"{number}. BP {short}"),
+            FundingPlanSheet(workbook, formats, totals, f"{number}. Plan {short}"),
         ))
     return sheets

@@ -65,8 +65,8 @@ def test_cerfa_and_plan_sheets_layout_and_cached_figures(budget_path):
     path, (budgets, plans) = budget_path
     workbook = openpyxl.load_workbook(path, data_only=True)
     assert workbook.sheetnames == [
-        "1. BP Scénario 2 — opérateur as", "1. Plan Scénario 2 — opérateur", "2. BP ISCG Doubs 2023–2025 — Fr",
-        "2. Plan ISCG Doubs 2023–2025 —"]
+        "1. BP opérateur associatif", "1. Plan opérateur associatif", "2. BP France Victimes 25 Besanç",
+        "2. Plan France Victimes 25 Besa"]
     bp = workbook.worksheets[0]
     assert bp["A1"].value == f"Budget prévisionnel — {ASSOCIATIVE}"
     assert "CERFA n° 12156" in bp["A2"].value
@@ -75,6 +75,7 @@ def test_cerfa_and_plan_sheets_layout_and_cached_figures(budget_path):
     assert charges["Frais de gestion de l'opérateur (paie, comptabilité…)"] == 14296.5
     assert charges["Investissement au démarrage (comptes 21, hors budget de fonctionnement)"] == 7230
     assert bp.page_setup.paperSize == 9 and bp.page_setup.orientation == "landscape"
+    assert bp.print_title_rows == "$5:$5" and "sur &N" in bp.oddFooter.center.text
     iscg = workbook.worksheets[2]
     charges, products = check_cerfa(iscg, budgets[1])
     assert products["État — FIPDR"] == 20000 and products["Ville de Besançon"] == 2000
@@ -135,5 +136,5 @@ def test_the_scenario_workbook_carries_the_budget_sheets(tmp_path):
         write_comparison_workbook(str(path), compare(ids), "Claire Martin", EXPORT_DAY)
     names = openpyxl.load_workbook(path).sheetnames
     assert [n for n in names if " BP " in n or " Plan " in n] == [
-        "1. BP Scénario 2 — opérateur as", "1. Plan Scénario 2 — opérateur",
-        "2. BP ISCG Doubs 2023–2025 — Fr", "2. Plan ISCG Doubs 2023–2025 —"]
+        "1. BP opérateur associatif", "1. Plan opérateur associatif",
+        "2. BP France Victimes 25 Besanç", "2. Plan France Victimes 25 Besa"]
