@@ -173,7 +173,8 @@ class ReferentView(BulkActions, ReferentPrivacy, RecordPage, MaillageModelView):
         "nom", "prenom", "fonction", "structure", "role", "courriel", "telephone",
         "trained", "actif", "date_maj",
     )
-    column_labels = {"trained": "Formation"}
+    # Short headers: the grid fits 1366 px (every contact here is professional).
+    column_labels = {"trained": "Formation", "courriel": "Courriel", "telephone": "Téléphone"}
     column_sortable_list = (
         "nom", "prenom", "fonction", "structure", "role", "courriel", "telephone",
         ("trained", SQL("trained")), "actif", "date_maj",

@@ -117,7 +117,7 @@
     var data = container.getAttribute("data-schedule");
     this.build();
     if (data || !input.value.trim()) {
-      this.load(data ? JSON.parse(data) : {rows: [{days: [0, 1, 2, 3, 4], ranges: []}]});
+      this.load(data ? JSON.parse(data) : {rows: []});
       this.setMode("rows");
     } else {
       this.setMode("text");
@@ -148,7 +148,7 @@
         self.input.focus();
       } else {
         self.clearRows();
-        self.load({rows: [{days: [0, 1, 2, 3, 4], ranges: []}]});
+        self.load({rows: []});
         self.setMode("rows");
         self.write();
         self.rowsBox.querySelector("input").focus();
@@ -160,7 +160,9 @@
     this.editorBox.appendChild(this.options);
     this.container.appendChild(this.editorBox);
     this.container.appendChild(this.textNote);
-    this.container.appendChild(this.modeButton);
+    // After the input and its French reading: « Saisir … en texte » / « … avec des lignes ».
+    var after = this.french || this.input;
+    after.parentNode.insertBefore(this.modeButton, after.nextSibling);
     this.container.addEventListener("input", function () { self.touched = true; self.write(); });
     this.container.addEventListener("change", function () { self.write(); });
   };
@@ -183,7 +185,10 @@
 
   Editor.prototype.load = function (schedule) {
     var self = this;
-    (schedule.rows.length ? schedule.rows : [{days: [], ranges: []}]).forEach(function (row) { self.addRow(row, false); });
+    // No rows yet: one row, Monday to Friday ticked, times to type (written once typed).
+    (schedule.rows.length ? schedule.rows : [{days: [0, 1, 2, 3, 4], ranges: []}]).forEach(function (row) {
+      self.addRow(row, false);
+    });
     Object.keys(this.flags).forEach(function (name) { self.flags[name].checked = !!schedule[name]; });
   };
 
