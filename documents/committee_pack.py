@@ -330,7 +330,7 @@ def write_pack(target, filters, author, meeting=None):
     """Write the committee workbook to a path or a binary file."""
     meeting = meeting or PackMeeting()
     workbook = open_workbook(target, constant_memory=False)
-    formats = Formats(workbook, title=pack_title(meeting))
+    formats = Formats(workbook, title=pack_title(meeting), day=meeting.date)
     set_properties(workbook, title=f"Maillage — {pack_title(meeting)}", author=author,
                    comments=describe_filters(filters),
                    custom={"Filtres": describe_filters(filters), "Préparé par": author})

@@ -9,11 +9,12 @@ the SQL query count nor the memory grows with the number of rows.
 """
 import re
 from collections import namedtuple
+from itertools import chain
 from operator import attrgetter
 
 from peewee import (
-    BooleanField, DateField, DateTimeField, DecimalField, FloatField, ForeignKeyField,
-    IntegerField,
+    Alias, BooleanField, DateField, DateTimeField, DecimalField, Field, FieldAlias, FloatField,
+    ForeignKeyField, IntegerField,
 )
 
 from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
@@ -112,6 +113,63 @@ def export_filename(title, day=None, qualifiers=()):
                           qualifiers=[export_stem(q) for q in qualifiers if q])
 
 
+def _related(model, fields):
+    """row tuple → an instance of `model` holding `fields` ((name, index) pairs),
+    built without peewee's per-field descriptors."""
+    def build(values):
+        instance = model.__new__(model)
+        instance.__data__ = {name: values[index] for name, index in fields}
+        instance._dirty, instance.__rel__ = set(), {}
+        return instance
+    return build
+
+
+def tuple_row_class(query):
+    """A light row class over the tuples of `query` (a ModelSelect): the main
+    model's fields and the selected aliases as attributes, each joined model as
+    the attribute its join names — what the grid's getters read — without
+    building peewee model objects (a fifth of an export's time). None when the
+    query selects something else."""
+    model = query.model
+    joined = {dest: attr for dest, attr, *_ in query._joins.get(model, ())}
+    plain, related = {}, {}
+    for index, column in enumerate(query._returning):
+        if isinstance(column, Alias):
+            plain[column._alias] = index
+        elif isinstance(column, Field) and column.model is model and not isinstance(column, FieldAlias):
+            plain[column.name] = index
+        elif isinstance(column, Field) and joined.get(column.model):
+            name = column.field.name if isinstance(column, FieldAlias) else column.name
+            related.setdefault(joined[column.model], (column.model, []))[1].append((name, index))
+        else:
+            return None
+    attributes = {"__slots__": ("_values",), "__init__": lambda self, values: setattr(self, "_values", values)}
+    for name, index in plain.items():
+        attributes[name] = property(lambda self, i=index: self._values[i])
+    for attr, (target, fields) in related.items():
+        build = _related(getattr(target, "model", target), fields)
+        attributes[attr] = property(lambda self, build=build: build(self._values))
+    return type("GridRow", (), attributes)
+
+
+def grid_rows(query, getters):
+    """Each row of `query` as the list of its exported values: through light
+    tuple rows when every getter reads them, else through peewee's objects."""
+    row_class = tuple_row_class(query)
+    if row_class is not None:
+        rows = query.tuples().iterator()
+        first = next(rows, None)
+        if first is None:
+            return iter(())
+        try:
+            head = [value(row_class(first)) for value in getters]
+        except (AttributeError, TypeError, KeyError):
+            pass  # a getter wants the model itself (a method, a property): objects below
+        else:
+            return chain([head], ([value(row_class(row)) for value in getters] for row in rows))
+    return ([value(row) for value in getters] for row in query.iterator())
+
+
 # Rows above a grid's table: its title, then the filters and who exported it.
 GRID_HEADER_ROW = 3
 TOTALLED_KINDS = {"euro", "integer", "number"}
@@ -138,8 +196,7 @@ def write_grid(target, query, columns, title, author=None, filters_text=None, to
     ])
     sheet_columns = [Column(column.header, column.kind) for column in columns]
     header_row = GRID_HEADER_ROW
-    getters = [column.value for column in columns]
-    rows = ([value(row) for value in getters] for row in query.iterator())
+    rows = grid_rows(query, [column.value for column in columns])
     count = write_table(sheet, sheet_columns, rows, formats, header_row)
     row_index = header_row + count
     total_cols = [col for col, column in enumerate(columns)
