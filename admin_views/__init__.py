@@ -22,6 +22,7 @@ from .papers import PapersView
 from .exports import ExportsView
 from .find_help import FindHelpView
 from .imports import ImportView
+from .data_inclusion_import import DataInclusionImportView
 from .input_guard import init_input_guard
 from .meetings import MeetingView, TargetView
 from .privacy import PrivacyPageView
@@ -95,6 +96,8 @@ def init_admin(app):
     admin.add_view(ImportView("referents", "referent", name="Importer des référent·e·s",
                               category=directory, endpoint="referent_import",
                               url="/admin/referent/import"))
+    admin.add_view(DataInclusionImportView(name="Importer depuis data·inclusion", category=directory,
+                                           endpoint="data_inclusion_import", url="/admin/data-inclusion/import"))
     admin.add_view(TrainingView(Training, name="Formations", category=trainings))
     admin.add_view(AttendanceView(Attendance, name="Présences", category=trainings))
     admin.add_view(MeetingView(Meeting, name="Réunions", category="Réseau"))

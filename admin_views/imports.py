@@ -1,11 +1,7 @@
 """Import of the partner file: upload, preview, confirm (editors and admins)."""
-import os
-import secrets
 import tempfile
-import time
-from pathlib import Path
 
-from flask import current_app, flash, redirect, request, send_file, session, url_for
+from flask import flash, redirect, request, send_file, session, url_for
 from flask_admin import BaseView, expose
 from flask_admin.form import SecureForm
 from flask_login import current_user
@@ -26,11 +22,8 @@ from models.validation import ValidationError
 
 from .access import EDIT, AccessRules
 from .exports import XLSX_MIMETYPE
+from .pending_uploads import ConfirmForm, PendingUpload
 
-PENDING_UPLOAD_SECONDS = 3600
-# A confirmed upload's file is renamed with this suffix (the claim) and emptied: the
-# empty marker tells a second confirmation of the same preview that it was done.
-CLAIMED_SUFFIX = ".confirme"
 ERRORS_SUFFIX = ".erreurs.xlsx"  # the refused lines of the preview, kept past the confirmation
 TOO_LARGE = f"Le fichier dépasse la taille maximale de {MAX_IMPORT_BYTES // (1024 * 1024)} Mo."
 
@@ -53,11 +46,7 @@ def upload_form(kind, formdata=None):
     return form
 
 
-class ConfirmForm(SecureForm):
-    pass
-
-
-class ImportView(AccessRules, BaseView):
+class ImportView(PendingUpload, AccessRules, BaseView):
     """/admin/<kind>/import/: one per importable model (structures, referents)."""
 
     def __init__(self, kind, list_endpoint, **kwargs):
@@ -70,18 +59,6 @@ class ImportView(AccessRules, BaseView):
     def refused(self):
         return self.render("import.html", view=self, form=None, plan=None,
                            error="L'import est réservé aux éditeur·rice·s."), 403
-
-    def _pending_path(self, token):
-        directory = Path(current_app.instance_path) / "imports"
-        directory.mkdir(mode=0o700, exist_ok=True)
-        return directory / f"{self.kind}-{token}"
-
-    def _forget_stale_uploads(self):
-        """Previews never confirmed are deleted after an hour."""
-        limit = time.time() - PENDING_UPLOAD_SECONDS
-        for path in self._pending_path("x").parent.iterdir():
-            if path.stat().st_mtime < limit:
-                path.unlink(missing_ok=True)
 
     @property
     def spec(self):
@@ -114,17 +91,10 @@ class ImportView(AccessRules, BaseView):
             plan = plan_import(self.kind, upload.filename, data, territory=self._territory(territory_id))
         except ImportFileError as error:
             return self._page(form, error=str(error), status=400)
-        self._forget_stale_uploads()
-        previous = session.get(f"import-{self.kind}")
-        if previous:
-            self._pending_path(previous["token"]).unlink(missing_ok=True)
-        token = secrets.token_hex(16)
-        self._pending_path(token).write_bytes(data)
+        token = self._keep_upload(data, filename=upload.filename, territory=territory_id)
         if plan.errors:
             with open(self._pending_path(token + ERRORS_SUFFIX), "wb") as output:
                 write_errors(output, plan)
-        session[f"import-{self.kind}"] = {"token": token, "filename": upload.filename,
-                                          "territory": territory_id}
         session[f"import-{self.kind}-errors"] = token if plan.errors else None
         return self._page(form, plan=plan)
 
@@ -143,41 +113,11 @@ class ImportView(AccessRules, BaseView):
         return send_file(path, mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=dated_filename(f"erreurs-import-{self.kind}"))
 
-    def _claim(self, token):
-        """The pending upload's bytes, for this request only: the file is renamed
-        (atomic: of two requests at once, one finds it gone), read, then emptied.
-        (None, True) when another request already took it, (None, False) when
-        there is nothing to take."""
-        path = self._pending_path(token)
-        claimed = path.with_name(path.name + CLAIMED_SUFFIX)
-        try:
-            os.rename(path, claimed)
-        except FileNotFoundError:
-            return None, claimed.exists()
-        data = claimed.read_bytes()
-        claimed.write_bytes(b"")
-        return data, False
-
-    def _already_done(self):
-        grid = url_for(f"{self.list_endpoint}.index_view")
-        flash(Markup(
-            "Cet import a déjà été confirmé (double clic ou autre onglet)\u00a0: il n'est fait "
-            'qu\'une fois. <a href="{}">Voir la liste</a>'
-        ).format(grid), "info")
-        return redirect(grid)
-
     @expose("/confirmer/", methods=("POST",))
     def confirm(self):
-        if not ConfirmForm(request.form).validate():
-            flash("Confirmation refusée (formulaire expiré) : rechargez la page.", "error")
-            return redirect(url_for(".index"))
-        pending = session.pop(f"import-{self.kind}", None)
-        data, taken = self._claim(pending["token"]) if pending else (None, False)
-        if taken:
-            return self._already_done()
-        if data is None:
-            flash("Aucun import en attente : déposez à nouveau le fichier.", "error")
-            return redirect(url_for(".index"))
+        pending, data = self._take_pending()
+        if pending is None:
+            return data
         valid_only = request.form.get("mode") == "valid"
         try:
             plan = plan_import(self.kind, pending["filename"], data,
@@ -185,8 +125,7 @@ class ImportView(AccessRules, BaseView):
             counts = apply_import(plan, author=current_user.email, valid_only=valid_only)
             record_event("import", self.spec.model, detail=import_detail(pending["filename"], counts))
         except (ImportFileError, ValidationError) as error:
-            # Nothing written: the marker goes, a later confirmation finds nothing pending.
-            self._pending_path(pending["token"] + CLAIMED_SUFFIX).unlink(missing_ok=True)
+            self._release_claim(pending)
             message = error.describe() if isinstance(error, ValidationError) else str(error)
             flash(f"Rien n'a été enregistré. {message}", "error")
             return redirect(url_for(".index"))
