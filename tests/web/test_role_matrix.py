@@ -6,7 +6,7 @@ tomorrow is covered without touching this file.
   account and logout changes nothing), create and edit pages refused in French;
 - editor: no user accounts, no audit grid;
 - admin: everything answers below 500.
-Static files and /login are exempt by rule."""
+Static files (the favicon too) and /login are exempt by rule."""
 import datetime
 import re
 
@@ -20,7 +20,7 @@ from models import ALL_MODELS
 from models.committee import resolve_filters
 from tests.helpers import make_referent, make_scenario, make_structure, make_territory, page_messages
 
-EXEMPT = re.compile(r"(^|\.)static$|^theme\.stylesheet$|^auth\.login$")
+EXEMPT = re.compile(r"(^|\.)static$|^theme\.(stylesheet|favicon)$|^auth\.login$")
 # Logged-in users' own business, allowed to every role: the committee pack (an
 # export, archived), their own password, the end of their sessions, logging out.
 OWN_BUSINESS = {"exports.index", "account.index", "account.end_sessions", "auth.logout"}
