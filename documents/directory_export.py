@@ -58,12 +58,12 @@ def structures_by_territory():
 
 # The numbers every page starts with, whatever the territory.
 NATIONAL_NUMBERS = [
-    ("3919", "Violences Femmes Info : écoute, information et orientation des femmes victimes "
+    ("3919", "Violences Femmes Info : écoute, information et orientation des femmes victimes "
              "de violences et de leur entourage (gratuit, anonyme, 7 jours sur 7, 24 h sur 24)"),
-    ("17 / 112", "Police secours, gendarmerie ; 112 : numéro d'urgence européen"),
-    ("15", "SAMU : urgence médicale"),
+    ("17 / 112", "Police secours, gendarmerie ; 112 : numéro d'urgence européen"),
+    ("15", "SAMU : urgence médicale"),
     ("18", "Sapeurs-pompiers"),
-    ("115", "Samu social : hébergement d'urgence"),
+    ("115", "Samu social : hébergement d'urgence"),
     ("119", "Allô enfance en danger"),
     ("114", "Urgences par SMS (personnes sourdes ou malentendantes, ou qui ne peuvent pas parler)"),
 ]
