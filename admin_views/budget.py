@@ -139,10 +139,11 @@ class FundingPlanMixin:
             if not form.validate():
                 flash(SESSION_EXPIRED, "error")
             else:
+                # Only the cells the page posted: a partial post leaves the others alone.
                 typed = {
-                    (line.id, year): (request.form.get(f"amount-{line.id}-{year}", ""),
+                    (line.id, year): (request.form[f"amount-{line.id}-{year}"],
                                       request.form.get(f"status-{line.id}-{year}", ""))
-                    for line in lines for year in years
+                    for line in lines for year in years if f"amount-{line.id}-{year}" in request.form
                 }
                 try:
                     changed = save_funding_plan(scenario, typed)

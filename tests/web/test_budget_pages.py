@@ -135,3 +135,13 @@ def test_viewers_cannot_edit_the_plan(as_role, ids):
     response = viewer.get(f"/admin/scenario/plan/?id={ids[BESANCON]}", follow_redirects=True)
     assert "Seul·e·s les éditeur·rice·s peuvent modifier les montants par année" in text(response)
     assert "Modifier les montants par année" not in text(viewer.get(f"/admin/scenario/details/?id={ids[BESANCON]}"))
+
+
+def test_a_post_without_the_cells_changes_nothing(as_role, ids):
+    editor = as_role("editor")
+    with database.connection_context():
+        etat = FundingLine.get(FundingLine.funder == "État — FIPDR").id
+    before = year_rows(etat)
+    response = editor.post(f"/admin/scenario/plan/?id={ids[BESANCON]}", {"id": "1"}, follow_redirects=True)
+    assert "(0 changement(s))" in text(response)
+    assert year_rows(etat) == before
