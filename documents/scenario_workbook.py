@@ -16,6 +16,7 @@ from models.budget import (
     CASH_KINDS, COMPARISON_ROWS, COUNT, FUNDING_KINDS, FUNDING_STATUSES, MONEY, OPERATORS, PERCENT,
     QUANTITY,
 )
+from models.budget.figures import funding_amount, funding_status, years_of
 from .cerfa import add_budget_sheets
 from .spreadsheets import (
     KIND_FORMATS, LINE_HEIGHT, SHEET_NAME_FORBIDDEN, SHEET_NAME_MAX, Column, Formats, finish_table, open_workbook, print_setup,
@@ -217,18 +218,20 @@ class ScenarioSheet:
     def _write_funding(self, row):
         """Funding lines from `row`: Nature | Financeur | Statut | … | Montant."""
         sheet = self.sheet
-        header = self._block_header(row, "Financements (montants annuels)", (
+        header = self._block_header(row, f"Financements (montants de {self.totals.first_year})", (
             (0, "Nature"), (DESIGNATION, "Financeur"), (QUANTITY_COL, "Statut"),
             (AMOUNT, "Montant annuel"),
         ))
         row = header
+        year = self.totals.first_year  # a line's own amount that year, if any (issue 11)
         for line in self.totals.funding_lines:
             row += 1
+            status = funding_status(line, year)
             write_text(sheet, row, 0, KIND_LABELS.get(line.kind, line.kind))
             write_text(sheet, row, DESIGNATION, line.funder)
-            write_text(sheet, row, QUANTITY_COL, STATUS_LABELS.get(line.status, line.status))
-            if line.amount is not None:
-                sheet.write_number(row, AMOUNT, _number(line.amount), self.euro)
+            write_text(sheet, row, QUANTITY_COL, STATUS_LABELS.get(status, status))
+            if line.amount is not None or year in years_of(line):
+                sheet.write_number(row, AMOUNT, _number(funding_amount(line, year)), self.euro)
         last = max(row, header + 1)
         self.funding_ranges = [
             f"{_abs(header + 1, col)}:{_abs(last, col)}"

@@ -138,3 +138,23 @@ def test_the_scenario_workbook_carries_the_budget_sheets(tmp_path):
     assert [n for n in names if " BP " in n or " Plan " in n] == [
         "1. BP opérateur associatif", "1. Plan opérateur associatif",
         "2. BP France Victimes 25 Besanç", "2. Plan France Victimes 25 Besa"]
+
+
+def test_scenario_sheet_funding_lines_read_the_first_year(tmp_path):
+    # The État's 2023 amount becomes 15 000 €, asked only: the scenario sheet's line and
+    # its totals say so (its SUMIFS recompute to the cached figures).
+    with database.connection_context():
+        load_seeds()
+        etat = FundingLine.get(FundingLine.funder == "État — FIPDR")
+        row = FundingYear.get(FundingYear.funding_line == etat, FundingYear.year == 2023)
+        row.amount, row.status = Decimal("15000"), "sollicite"
+        row.save()
+        ids = ",".join(str(Scenario.get(Scenario.name == n).id) for n in (ASSOCIATIVE, BESANCON))
+        path = tmp_path / "comparaison.xlsx"
+        write_comparison_workbook(str(path), compare(ids), "Claire Martin", EXPORT_DAY)
+    workbook = openpyxl.load_workbook(path, data_only=True)
+    sheet = next(s for s in workbook.worksheets if s.title.startswith("2.") and " BP " not in s.title
+                 and " Plan " not in s.title)
+    rows = {row[1]: row for row in sheet.iter_rows(values_only=True) if row[1]}
+    assert rows["État — FIPDR"][2] == "Sollicité" and rows["État — FIPDR"][5] == 15000
+    assert rows["Acquis"][5] == 22000 and rows["Sollicité"][5] == 15000
