@@ -6,6 +6,7 @@ without JavaScript. static/opening-hours.js turns it into rows of days × time
 ranges from the rows given here (data-schedule), and writes the OpenStreetMap
 value back into the input."""
 import json
+import re
 
 from markupsafe import Markup, escape
 from wtforms import StringField
@@ -64,9 +65,14 @@ class OpeningHoursField(StringField):
     widget = OpeningHoursInput()
 
 
+# « 9 h–12 h », « lun.–ven. »: kept on one line in a narrow cell (a break after « – » misreads).
+UNBROKEN_RE = re.compile(r"\d+\u202fh(?:\u202f\d\d)?–\d+\u202fh(?:\u202f\d\d)?|\w+\.–\w+\.")
+
+
 def hours_formatter(view, context, model, name):
     """A grid or page cell: the hours in French."""
-    return to_french(getattr(model, name))
+    text = escape(to_french(getattr(model, name)))
+    return Markup(UNBROKEN_RE.sub(lambda m: f'<span class="text-nowrap">{m.group()}</span>', text))
 
 
 def osm_hours_formatter(view, context, model, name):
