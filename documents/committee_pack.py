@@ -131,7 +131,7 @@ def _training_rows(territory):
 COVERAGE_COLUMNS = [
     Column("Territoire", "text", 30), Column("Structures actives", "integer"),
     Column("Accueillant du public", "integer"), Column("Avec référent·e", "integer"),
-    Column("Taux de couverture", "percent"), Column("Sans référent·e", "integer"),
+    Column("Taux de couverture", "fraction"), Column("Sans référent·e", "integer"),
     Column("Référent·e·s actif·ve·s", "integer"), Column("Formé·e·s", "integer"),
     Column("Personne ressource", "text", 22), Column("Fiches à vérifier", "integer"),
 ]

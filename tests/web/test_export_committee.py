@@ -113,6 +113,7 @@ def test_a_territory_pack_includes_its_sub_territories_and_shows_coverage(as_rol
         "Vienne", "    RVC Loudun", "    RVC Poitiers", "        Bassin Poitiers-Nord"]
     vienne = coverage[0]
     assert vienne[1:8] == (6, 5, 3, 0.6, 2, 5, 2)
+    assert workbook["Couverture du réseau"]["E2"].number_format == "0.00 %"  # 60,00 %, not 0,60 %
     gaps = {row[1] for row in workbook["Structures sans référent·e"].iter_rows(min_row=2, values_only=True)}
     assert gaps == {"MDS Poitiers", "Épicerie solidaire"}  # Centre social is elsewhere
     meetings = list(workbook["Réunions"].iter_rows(min_row=2, values_only=True))
