@@ -55,6 +55,16 @@ def scope_of(form):
     return departement, communes
 
 
+def refusal(error):
+    """Why nothing was written, in French."""
+    if isinstance(error, ValidationError):
+        return error.describe()
+    if isinstance(error, IntegrityError):
+        return ("Rien n'a été enregistré : une fiche du fichier en double une autre de Maillage "
+                "(même SIRET ou même identifiant). Corrigez le fichier ou la fiche, puis déposez-le à nouveau.")
+    return f"Rien n'a été enregistré. {error}"
+
+
 def _packed(files):
     return json.dumps([[name, base64.b64encode(data).decode()] for name, data in files]).encode()
 
@@ -110,10 +120,8 @@ class DataInclusionImportView(PendingUpload, AccessRules, BaseView):
             files = self._uploaded()
             report = import_data_inclusion(files, departement=departement, communes=communes,
                                            territory=form.territory.data or None, dry_run=True)
-        except ValidationError as error:
-            return self._page(form, error=error.describe(), status=400)
-        except DataInclusionFileError as error:
-            return self._page(form, error=f"Rien n'a été enregistré. {error}", status=400)
+        except (DataInclusionFileError, ValidationError, IntegrityError) as error:
+            return self._page(form, error=refusal(error), status=400)
         self._keep_upload(_packed(files), filenames=[name for name, _ in files], departement=departement,
                           communes=communes, territory=form.territory.data or None)
         scope = [f"département {departement}"] if departement else []
@@ -131,8 +139,7 @@ class DataInclusionImportView(PendingUpload, AccessRules, BaseView):
                 territory=pending["territory"])
         except (DataInclusionFileError, ValidationError, IntegrityError) as error:
             self._release_claim(pending)
-            message = error.describe() if isinstance(error, ValidationError) else str(error)
-            flash(f"Rien n'a été enregistré. {message}", "error")
+            flash(refusal(error), "error")
             return redirect(url_for(".index"))
         structures, services = report.counts["structure"], report.counts["service"]
         flash((
