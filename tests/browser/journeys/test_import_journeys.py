@@ -37,7 +37,7 @@ def test_import_a_csv_with_errors_then_its_valid_lines(chrome, server, journey, 
 
     # The refused lines, to fix and import again: a workbook with the reason of each.
     before = {path.name for path in downloads.iterdir()}
-    chrome.find_element(By.XPATH, "//*[self::a or self::button][normalize-space(.)='Télécharger les erreurs']").click()
+    chrome.find_element(By.XPATH, "//*[self::a or self::button][starts-with(normalize-space(.), 'Télécharger les erreurs')]").click()
     path = journey.download(downloads, r"\.xlsx$", before)
     rows = list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
     header = [str(cell) for cell in rows[0]]
