@@ -398,7 +398,7 @@ class MaillageModelView(AccessRules, ModelView):
                 model = next((fk for fk, target in self._joined_tables().values() if target is model), None)
                 if model is None:
                     return None
-            if model not in sources:
+            if not any(source is model for source in sources):  # a field's == is SQL, not equality
                 sources.append(model)
         models = [getattr(source, "rel_model", source) for source in sources]
         return sources if all(search_fields(model) is not None for model in models) else None

@@ -158,7 +158,8 @@ class QueryCounter(logging.Handler):
         self.previous_level = None
 
     def emit(self, record):
-        self.count += 1
+        if record.name == "peewee":  # the SQL; not the connection pool's messages (peewee.pool)
+            self.count += 1
 
     def __enter__(self):
         self.previous_level = self.logger.level
