@@ -82,10 +82,10 @@ def test_a_date_filter_picks_a_french_period(chrome, server):
     chrome.get(f"{server}/admin/training/")
     chrome.find_element(By.XPATH, "//a[contains(., 'Ajouter un filtre')]").click()
     chrome.find_element(By.XPATH, "//a[contains(@class, 'filter') and normalize-space(.)='Date']").click()
-    # The operation list is drawn by select2 over a hidden <select>: choose « entre » as it does.
+    # The operation list is drawn by select2 over a hidden <select>: choose « du … au » as it does.
     chrome.execute_script(
         "var select = $('select.filter-op');"
-        "select.val(select.find('option').filter(function () { return $(this).text() === 'entre'; }).val())"
+        "select.val(select.find('option').filter(function () { return $(this).text() === 'du … au'; }).val())"
         ".trigger('change');"
     )
     chrome.find_element(By.CSS_SELECTOR, "input.filter-val").click()

@@ -109,7 +109,7 @@ schedules = st.builds(Schedule, st.lists(rows, max_size=4).map(tuple), st.boolea
 
 
 @given(schedules)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 def test_the_editors_values_go_to_french_and_back(schedule):
     osm = to_osm(schedule)
     assume(osm)
@@ -145,7 +145,7 @@ values = st.builds(
 
 
 @given(values)
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 def test_every_value_openstreetmap_accepts_reads_in_french(value):
     assume(opening_hours.validate(value))
     french = to_french(value)

@@ -189,7 +189,7 @@ def test_every_grid_exports_the_seed_data(as_role):
         exported[endpoint] = [dict(zip(rows[0], row)) for row in rows[1:]]
     referent_row = {
         "Nom": "Martin", "Prénom": "Claire", "Fonction": None, "Structure": "CIDFF de la Vienne",
-        "Rôle": "Référent·e violences et précarité", "Courriel professionnel": None,
+        "Rôle": "Référent·e violences et précarité", "Courriel": None,
         "Formation": "Oui", "Actif·ve": "Oui", "Territoire": "Vienne",
         "Mise à jour le": datetime.datetime.combine(datetime.date.today(), datetime.time()),
     }
