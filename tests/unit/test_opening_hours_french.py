@@ -151,3 +151,20 @@ def test_every_value_openstreetmap_accepts_reads_in_french(value):
     french = to_french(value)
     assert french.strip()
     assert not re.search(r"\b(Mo|Tu|We|Th|Fr|Su|PH|off|closed)\b", french), french
+
+
+words = st.sampled_from(["du", "lundi", "au", "vendredi", "mar.", "dim", "9h", "12h30", "14:00", "-", "à", "et", ",",
+                         ";", "fermé", "jours fériés", "sur rendez-vous", "24h/24", "7j/7", "midi", "sauf", "25h",
+                         "lu-ve", "tous les jours", "9", "h", "/", "||", '"', "Mo-Fr"])
+
+
+@given(st.one_of(st.text(max_size=60), st.lists(words, max_size=12).map(" ".join)))
+@settings(max_examples=300, deadline=None)
+def test_any_typed_text_is_stored_as_valid_osm_or_refused_in_french(text):
+    try:
+        osm = parse_opening_hours(text)
+    except ValueError as error:
+        assert str(error).startswith(("Horaires", "Une seule ligne")), error
+    else:
+        assert opening_hours.validate(osm), osm
+        assert to_french(osm) is not None
