@@ -34,6 +34,7 @@ TYPOLOGIES = [
     ("CD", "Conseil départemental"),
     ("MDS", "Maison départementale des solidarités"),
     ("CMS", "Centre médico-social"),
+    ("CS", "Centre social"),
     ("CAF", "Caisse d'allocations familiales"),
     ("CPAM", "Caisse primaire d'assurance maladie"),
     ("FT", "France Travail"),
