@@ -25,10 +25,11 @@ from .directory import (
     PUBLICS, THEMATIQUES, Referent, Structure, Territory, needs_review, within_territory,
 )
 from .fields import PhoneField, SlugListField
+from .opening_hours import parse_opening_hours
 from .search import _contains, fold_text, folded
 from .validation import (
     DEPARTEMENT_RE, INSEE_CODE_RE, Validator, clean_email, clean_insee_code,
-    clean_opening_hours, clean_phone, clean_postal_code, clean_url,
+    clean_phone, clean_postal_code, clean_url,
 )
 
 
@@ -175,7 +176,7 @@ class Service(VersionedModel):
         self._clean_zone(v)
         for field, cleaner in (
             ("telephone", clean_phone), ("courriel", clean_email), ("lien_mobilisation", clean_url),
-            ("horaires_accueil", clean_opening_hours), ("code_postal", clean_postal_code),
+            ("horaires_accueil", parse_opening_hours), ("code_postal", clean_postal_code),
             ("code_insee", clean_insee_code),
         ):
             value = getattr(self, field)

@@ -32,7 +32,7 @@ def test_slugs_are_the_schema_s_and_messages_are_french():
     assert "inconnue(s) du référentiel data·inclusion : sante-mentale" in refused(s, thematiques=["sante-mentale"])["thematiques"]
     assert "Tous publics" in refused(s, publics=["tous-publics", "femmes"])["publics"]
     assert "Code(s) non reconnu(s) : 8" in refused(s, zone_eligibilite="86194, 8")["zone_eligibilite"]
-    assert "OpenStreetMap" in refused(s, horaires_accueil="lundi 9h")["horaires_accueil"]
+    assert "Horaires non compris" in refused(s, horaires_accueil="lundi 9h")["horaires_accueil"]
     assert "Décrivez le service" in refused(s, description=" ")["description"]
     other = make_structure("CIAS du Loudunais", typologie="CIAS")
     referent = make_referent(other)
@@ -48,6 +48,8 @@ def test_values_are_normalised():
     assert saved.zone_eligibilite == ["86", "86194", "france"]
     assert saved.telephone == "+33549000000"
     assert saved.horaires_accueil == "Mo-Fr 09:00-12:00,14:00-17:00"
+    in_french = service(s, nom="Accueil", horaires_accueil="du lundi au vendredi 9h-12h et 14h-17h")
+    assert in_french.horaires_accueil == "Mo-Fr 09:00-12:00,14:00-17:00"  # typed in French, kept as OSM
     assert split_codes("2a004") == ["2A004"]
 
 
