@@ -21,7 +21,7 @@ from admin_views import init_admin
 from admin_views.auth import blueprint as auth_blueprint, login_manager
 from commands import register_commands
 from models import Structure, User, database, open_database
-from models.db import DEFAULT_DATABASE_URL, release_pooled_connections
+from models.db import DEFAULT_DATABASE_URL, release_pooled_connections, remember_text_collation
 from models.schema import migrate
 from models.startup import database_label, startup_lock
 from models.users import create_or_reset_user, generate_password
@@ -125,6 +125,7 @@ def create_app(config=None):
         if app.config["SEED_ON_START"] and not Structure.select().exists():
             load_seeds()
         ensure_admin_account()
+        remember_text_collation()  # PostgreSQL's ICU collation, looked up once per process
     release_pooled_connections(db)
 
     RequestConnection(app, db)

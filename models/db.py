@@ -83,6 +83,11 @@ def _text_collation():
     return db.maillage_text_collation
 
 
+def remember_text_collation():
+    """Look the PostgreSQL collation up now (at start-up), not in a user's first request."""
+    return _text_collation()
+
+
 def alphabetical(expression):
     """`expression` (a text column or a CASE) to sort in French alphabetical order."""
     collation = _text_collation()
