@@ -25,10 +25,11 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from peewee import JOIN, BlobField, Case, CharField, DateTimeField, ForeignKeyField, IntegerField, fn
+from peewee import JOIN, Case, ForeignKeyField, IntegerField, fn
 
 from .audit import AuditEntry
-from .db import BaseModel, reading_order
+from .committee import ArchivedDocument
+from .db import reading_order
 from .directory import TYPOLOGY_LABELS, Referent, Structure, Territory, subtree_ids, within_territory
 from .follow_up import meeting_counts, yearly_follow_up
 from .network import network_coverage
@@ -39,27 +40,17 @@ REPORT_TITLE = "Bilan d'activité"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-class ActivityReport(BaseModel):
+class ActivityReport(ArchivedDocument):
     """An activity report as it was generated (XLSX or PDF), kept for later."""
 
-    created_at = DateTimeField(verbose_name="Généré le", default=datetime.datetime.now)
-    author = CharField(verbose_name="Auteur·rice")
     year = IntegerField(verbose_name="Année")
     territory = ForeignKeyField(Territory, verbose_name="Territoire", null=True, on_delete="SET NULL",
                                 backref="activity_reports")
-    filters = CharField(verbose_name="Filtres")
-    filename = CharField(verbose_name="Fichier")
-    sha256 = CharField(verbose_name="Empreinte SHA-256", max_length=64)
-    size = IntegerField(verbose_name="Taille (octets)")
-    content = BlobField(verbose_name="Contenu")
 
     class Meta:
         table_name = "activity_report"
         verbose_name = "bilan d'activité"
         verbose_name_plural = "bilans d'activité"
-
-    def __str__(self):
-        return f"{self.filename} ({self.created_at:%d/%m/%Y %H:%M})"
 
 
 def archive_report(content, filename, year, territory, author, filters):

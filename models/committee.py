@@ -23,8 +23,9 @@ PackFilters = namedtuple("PackFilters", "territory scenarios")
 PackFilters.__doc__ = "What a pack covers: one territory (or None: all) and the scenarios compared."
 
 
-class CommitteePack(BaseModel):
-    """A committee pack as it was generated, kept for later."""
+class ArchivedDocument(BaseModel):
+    """A generated document kept byte for byte: when, by whom, for what, its SHA-256.
+    Each kind of document (committee pack, activity report) has its own table."""
 
     created_at = DateTimeField(verbose_name="Généré le", default=datetime.datetime.now)
     author = CharField(verbose_name="Auteur·rice")
@@ -34,13 +35,17 @@ class CommitteePack(BaseModel):
     size = IntegerField(verbose_name="Taille (octets)")
     content = BlobField(verbose_name="Contenu")
 
+    def __str__(self):
+        return f"{self.filename} ({self.created_at:%d/%m/%Y %H:%M})"
+
+
+class CommitteePack(ArchivedDocument):
+    """A committee pack as it was generated, kept for later."""
+
     class Meta:
         table_name = "committee_pack"
         verbose_name = "dossier du comité"
         verbose_name_plural = "dossiers du comité"
-
-    def __str__(self):
-        return f"{self.filename} ({self.created_at:%d/%m/%Y %H:%M})"
 
 
 def describe_filters(filters):

@@ -76,6 +76,14 @@ def needs_review(date_maj, today=None):
     return date_maj is None or (today - date_maj).days > REVIEW_AFTER_DAYS
 
 
+class Checked:
+    """Mixed into records with a `date_maj`: `record.needs_review`, the rule above."""
+
+    @property
+    def needs_review(self):
+        return needs_review(self.date_maj)
+
+
 def needs_review_condition(date_field):
     """The same rule as an SQL condition, for filters and counts."""
     limit = datetime.date.today() - datetime.timedelta(days=REVIEW_AFTER_DAYS)
@@ -193,7 +201,7 @@ def within_territory(field, territory):
     return field.in_(subtree_query(territory))
 
 
-class Structure(VersionedModel):
+class Structure(Checked, VersionedModel):
     """A partner structure, named after data·inclusion v1 fields."""
 
     nom = CharField(verbose_name="Nom")
@@ -245,10 +253,6 @@ class Structure(VersionedModel):
     def __str__(self):
         return f"{self.nom} ({self.commune})" if self.commune else self.nom
 
-    @property
-    def needs_review(self):
-        return needs_review(self.date_maj)
-
     def clean(self):
         v = Validator()
         self.nom = (self.nom or "").strip()
@@ -279,7 +283,7 @@ class Structure(VersionedModel):
         v.raise_if_any()
 
 
-class Referent(VersionedModel):
+class Referent(Checked, VersionedModel):
     """A named professional in a structure. Professional contacts only."""
 
     civilite = CharField(verbose_name="Civilité", choices=CIVILITES, default="", null=True)
@@ -307,10 +311,6 @@ class Referent(VersionedModel):
 
     def __str__(self):
         return f"{self.prenom} {self.nom}"
-
-    @property
-    def needs_review(self):
-        return needs_review(self.date_maj)
 
     def clean(self):
         v = Validator()

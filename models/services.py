@@ -22,7 +22,7 @@ from peewee import (
 
 from .db import BaseModel, VersionedModel, reading_order, text_order_key
 from .directory import (
-    PUBLICS, THEMATIQUES, Referent, Structure, Territory, needs_review, within_territory,
+    PUBLICS, THEMATIQUES, Checked, Referent, Structure, Territory, within_territory,
 )
 from .fields import PhoneField, SlugListField
 from .opening_hours import parse_opening_hours
@@ -90,7 +90,7 @@ def departement_of(code_insee):
     return code_insee[:3] if code_insee.startswith("97") else code_insee[:2]
 
 
-class Service(VersionedModel):
+class Service(Checked, VersionedModel):
     """A service a structure offers (data·inclusion v1 `Service`)."""
 
     structure = ForeignKeyField(
@@ -144,10 +144,6 @@ class Service(VersionedModel):
 
     def __str__(self):
         return self.nom
-
-    @property
-    def needs_review(self):
-        return needs_review(self.date_maj)
 
     def clean(self):
         v = Validator()
