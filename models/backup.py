@@ -13,6 +13,7 @@ from pathlib import Path
 
 from peewee import PostgresqlDatabase
 
+from .db import with_maillage_collation
 from .startup import sqlite_file
 
 BUSY_TIMEOUT_SECONDS = 30
@@ -84,7 +85,7 @@ def _backup_sqlite(source, output):
 
 def _copy_and_check(source, draft):
     reader = sqlite3.connect(source, timeout=BUSY_TIMEOUT_SECONDS)
-    copy = sqlite3.connect(draft)
+    copy = with_maillage_collation(sqlite3.connect(draft))
     try:
         reader.backup(copy)  # all pages in one step: one snapshot, whatever is written meanwhile
         copy.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file

@@ -16,7 +16,7 @@ Call it inside a transaction (database.atomic()): a failure leaves nothing.
 from peewee import Case
 
 from . import audit
-from .db import VersionedModel
+from .db import ConflictError, VersionedModel
 from .validation import ValidationError
 
 # Bound parameters per statement: SQLite allows 32 766 (since 3.32), PostgreSQL 65 535.
@@ -25,6 +25,14 @@ MAX_PARAMETERS = 30_000
 MAX_UPDATE_ROWS = 250
 CONFLICT = ("Une fiche du fichier a été modifiée par quelqu'un d'autre pendant l'import : "
             "rien n'a été enregistré. Déposez à nouveau le fichier pour voir l'état actuel.")
+
+
+class BatchConflict(ConflictError):
+    """A row of the batch changed since it was read: the whole batch is refused."""
+
+    def __init__(self, model):
+        ValidationError.__init__(self, {"__all__": CONFLICT})
+        self.model, self.record_id, self.current, self.changed = model, None, None, []
 
 
 def _chunks(items, size):
@@ -107,9 +115,7 @@ def _update(model, records):
             values[model.version] = model.version + 1
             condition &= model.version == Case(primary_key, [(r._pk, r.version) for r, _c in chunk])
         if model.update(values).where(condition).execute() != len(chunk):
-            error = ValidationError({"__all__": CONFLICT})
-            error.model = model
-            raise error
+            raise BatchConflict(model)
         if versioned:
             for record, _changes in chunk:
                 record.version += 1

@@ -111,6 +111,13 @@ def in_label_order(model):
     )
 
 
+def with_maillage_collation(connection):
+    """A plain sqlite3 connection (backups) that can check and read Maillage's
+    indexes, which sort in French reading order (the maillage_text collation)."""
+    connection.create_collation(SQLITE_TEXT_COLLATION, _compare_text)
+    return connection
+
+
 def open_database(url=DEFAULT_DATABASE_URL):
     """Connect the proxy to the database named by `url` and return it."""
     if url.startswith("sqlite"):

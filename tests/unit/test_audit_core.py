@@ -69,7 +69,7 @@ def test_creates_and_deletes_record_the_values_and_the_system_signs_by_default()
     created = rows(model="Training")
     assert created == [("create", "Training", training.id, {
         "date": "2026-10-01", "theme": "Repérer", "half_days": 2, "cost_per_half_day": "350.00",
-        "room_cost": "0.00"})]
+        "room_cost": "0.00", "eu_cofunded": False})]
     with database.connection_context():
         assert AuditEntry.get(AuditEntry.model == "Training").actor == SYSTEM
         assert AuditEntry.get(AuditEntry.model == "Training").label == "Repérer (01/10/2026)"

@@ -13,7 +13,8 @@ from models.db import ConflictError, VersionedModel
 from tests.helpers import make_scenario, make_structure, make_territory
 
 EDITABLE = {"territory", "structure", "referent", "training", "attendance", "scenario",
-            "cost_line", "funding_line", "user_account", "meeting", "network_target"}
+            "cost_line", "funding_line", "funding_year", "user_account", "meeting", "network_target",
+            "service"}
 
 
 @pytest.fixture(autouse=True)

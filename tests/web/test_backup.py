@@ -14,11 +14,20 @@ import pytest
 from playhouse.db_url import connect
 
 from models import Structure, Territory, database
+from models.db import with_maillage_collation
 from seeds.loader import load_seeds
 from tests.helpers import fresh_postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
 PAIR_PREFIX = "Écriture pendant la sauvegarde"
+
+
+def open_copy(url):
+    """A copy opened as Maillage opens it: SQLite with its French collation."""
+    copy = connect(url)
+    if url.startswith("sqlite"):
+        with_maillage_collation(copy.connection())
+    return copy
 
 
 def flask_command(database_url, *args, path=None):
@@ -86,7 +95,7 @@ def backup_under_writes(app, writer, output):
 
 def assert_copy_holds(url, before, after):
     """The copy has what was written before the backup started, whole pairs only."""
-    copy = connect(url)
+    copy = open_copy(url)
     try:
         names = [name for (name,) in copy.execute_sql(
             "SELECT name FROM territory WHERE name LIKE %s" if url.startswith("postgres")
@@ -112,7 +121,7 @@ def test_sqlite_backup_while_writing_is_checked_and_restores(app, seeded_while_w
     assert not list(tmp_path.glob(".*partiel")), "the draft copy is left behind"
 
     copy_url = f"sqlite:///{output}"
-    assert connect(copy_url).execute_sql("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert open_copy(copy_url).execute_sql("PRAGMA integrity_check").fetchone() == ("ok",)
     assert_copy_holds(copy_url, before, after)
 
     # Restore = put the file in the database's place: the app opens it as it is.
