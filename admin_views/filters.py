@@ -3,6 +3,7 @@ import re
 
 from flask_admin.contrib.peewee import filters as peewee_filters
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
+from peewee import SQL
 
 from .fields import SearchLoader
 from models.directory import Territory, tree_order, within_territory
@@ -10,6 +11,11 @@ from models.validation import parse_record_id
 from models.validation import parse_date
 
 YES_NO = (("1", "Oui"), ("0", "Non"))
+
+
+# A filter on an id no record can have (a crafted "abc" or a 30-digit number) finds
+# nothing: dropping it would list every row under a filter the user still sees.
+NOTHING = SQL("1 = 0")
 
 
 def choice_filter(field, choices=None):
@@ -25,11 +31,11 @@ class RelatedFilter(FilterEqual):
         super().__init__(column=field, name=field.verbose_name, options=None, data_type="select2-ajax")
         self.loader = SearchLoader(f"filter_{field.name}", field.rel_model)
 
-    def validate(self, value):
-        return parse_record_id(value) is not None
+    def apply(self, query, value, alias=None):
+        return query.where(self.column == value if value is not None else NOTHING)
 
     def clean(self, value):
-        return parse_record_id(value)
+        return parse_record_id(value)  # None: no record can have it
 
 
 def related_filter(field):
@@ -45,11 +51,9 @@ class TerritoryFilter(FilterEqual):
         super().__init__(column=column, name="Territoire",
                          options=territory_options)
 
-    def validate(self, value):
-        return parse_record_id(value) is not None
-
     def apply(self, query, value, alias=None):
-        return query.where(within_territory(self.column, parse_record_id(value)))
+        territory_id = parse_record_id(value)
+        return query.where(within_territory(self.column, territory_id) if territory_id is not None else NOTHING)
 
 
 TREE_INDENT = "\u2003"  # an em space per level: the list reads as a tree

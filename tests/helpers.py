@@ -180,6 +180,13 @@ def grid_column(page, column):
 
 
 # --- imports (/admin/<kind>/import/) -------------------------------------------
+def exported_table(sheet):
+    """A grid export's header and data rows (under the title and filters lines, above a total)."""
+    first, last = sheet.auto_filter.ref.split(":")
+    first_row, last_row = int(first.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), int(last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    return [list(row) for row in sheet.iter_rows(min_row=first_row, max_row=last_row, values_only=True)]
+
+
 def xlsx_bytes(rows):
     """A workbook whose first sheet holds `rows`, as the bytes of an .xlsx file."""
     workbook = openpyxl.Workbook()

@@ -8,7 +8,7 @@ import pytest
 from models import CostLine, Structure, Training, ValidationError, database
 from models.committee import resolve_filters
 from models.db import is_sqlite
-from tests.helpers import grid_column, make_referent, make_scenario, make_structure, page_messages
+from tests.helpers import exported_table, grid_column, make_referent, make_scenario, make_structure, page_messages
 
 HUGE = "9" * 30
 
@@ -53,14 +53,10 @@ def test_a_filter_on_an_impossible_id_finds_nothing_or_says_why(as_role, url):
     with database.connection_context():
         CostLine.create(scenario=scenario, category="Locaux", designation="Loyer", amount=10)
     response = as_role("viewer").get(url)
-    if is_sqlite():  # SQLite cannot even bind the number: the French out-of-range page
-        assert response.status_code == 400
-        assert "Valeur hors limites" in response.get_data(as_text=True)
-        return
-    assert response.status_code == 200  # PostgreSQL compares it, and no line matches
+    assert response.status_code == 200  # an id no record can have: no line matches
     if "/export/" in url:
         sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
-        assert sheet.max_row == 1 and sheet.cell(1, 1).value == "Scénario"  # the header only
+        assert [row[0] for row in exported_table(sheet)] == ["Scénario"]  # the header only: no line
     else:
         page = response.get_data(as_text=True)
         assert "Loyer" not in page and '<td class="list-buttons-column">' not in page
@@ -97,7 +93,7 @@ def test_sorting_on_a_column_the_grid_does_not_sort_keeps_the_default_order(as_r
     assert grid_column(viewer.get("/admin/referent/?sort=42").get_data(as_text=True), "nom") == alphabetical
     assert grid_column(viewer.get("/admin/referent/?sort=42&desc=1").get_data(as_text=True), "nom") == alphabetical
     response = viewer.get("/admin/referent/export/xlsx/?sort=42&desc=1")
-    rows = list(openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+    rows = exported_table(openpyxl.load_workbook(io.BytesIO(response.data)).active)
     assert [row[0] for row in rows[1:]] == alphabetical
     # a column that sorts still does
     assert grid_column(viewer.get("/admin/referent/?sort=0&desc=1").get_data(as_text=True), "nom") == alphabetical[::-1]
@@ -109,7 +105,8 @@ def test_apostrophe_cut_at_the_end_of_a_sheet_name(as_role):
     response = as_role("viewer").get(f"/admin/scenario/compare/xlsx/?ids={first.id},{second.id}")
     assert response.status_code == 200
     names = openpyxl.load_workbook(io.BytesIO(response.data)).sheetnames
-    assert "1. Scénario 2 avec 1 renfort d" in names  # 31 characters, no apostrophe last
+    assert "1. Scénario 2 avec 1 renfort…" in names  # cut at a word, within 31 characters
+    assert not any(name.endswith("'") for name in names)  # Excel refuses a name ending with one
 
 
 @pytest.mark.parametrize("amount, message", [

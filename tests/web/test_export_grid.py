@@ -12,7 +12,7 @@ from models import (
 )
 from seeds.loader import load_seeds
 from documents.grid_export import GRID_HEADER_ROW
-from tests.helpers import SCENARIO_2, make_referent, make_structure, make_territory
+from tests.helpers import SCENARIO_2, exported_table, make_referent, make_structure, make_territory
 
 PAYLOADS = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=1", "\r=1", "\n=1",
             '=HYPERLINK("http://evil.example","clic")']
@@ -24,13 +24,6 @@ def _workbook(response):
     return openpyxl.load_workbook(io.BytesIO(response.data))
 
 
-def _rows(sheet):
-    """The table's header and data rows (under the title and filters lines, above a total)."""
-    first, last = sheet.auto_filter.ref.split(":")
-    first_row, last_row = int(first.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), int(last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-    return [list(row) for row in sheet.iter_rows(min_row=first_row, max_row=last_row, values_only=True)]
-
-
 def test_viewer_exports_structures_with_types_and_file_name(as_role):
     territory = make_territory("Bassin de Loudun", kind="bassin_de_vie")
     make_structure("CCAS de Loudun", commune="Loudun", territory=territory,
@@ -40,7 +33,7 @@ def test_viewer_exports_structures_with_types_and_file_name(as_role):
     today = datetime.date.today().isoformat()
     assert f"structures-{today}.xlsx" in response.headers["Content-Disposition"]
     sheet = _workbook(response).active
-    rows = _rows(sheet)
+    rows = exported_table(sheet)
     header = rows[0]
     assert header[:3] == ["Nom", "Typologie", "Commune"]
     assert "SIRET" in header and "Adresse" in header  # hidden but useful columns
@@ -63,10 +56,10 @@ def test_export_honours_search_filter_and_sort_over_all_pages(as_role):
             Structure.create(nom=f"Structure {index:02d}", typologie="ASSO" if index % 2 else "CCAS",
                              commune="Poitiers")
     browser = as_role("viewer")
-    everything = _rows(_workbook(browser.get("/admin/structure/export/xlsx/")).active)
+    everything = exported_table(_workbook(browser.get("/admin/structure/export/xlsx/")).active)
     assert len(everything) == 61  # more than one page of 50
     # flt0_0 is the first filter (typologie), sort=0 is the first column (nom).
-    filtered = _rows(_workbook(browser.get(
+    filtered = exported_table(_workbook(browser.get(
         "/admin/structure/export/xlsx/?flt0_0=ASSO&sort=0&desc=1&search=Structure"
     )).active)
     names = [row[0] for row in filtered[1:]]
@@ -74,7 +67,7 @@ def test_export_honours_search_filter_and_sort_over_all_pages(as_role):
     assert names == sorted(names, reverse=True)
     assert names[0] == "Structure 59"
     workbook = _workbook(browser.get("/admin/structure/export/xlsx/?search=Structure+0"))
-    assert len(_rows(workbook.active)) == 1 + 15  # "Structure" and "0": 00…09, 10…50
+    assert len(exported_table(workbook.active)) == 1 + 15  # "Structure" and "0": 00…09, 10…50
     assert "recherche « Structure 0 »" in workbook.properties.description
 
 
@@ -86,7 +79,7 @@ def test_referent_export_money_bool_and_training_cost(as_role):
         training = Training.create(date=datetime.date(2026, 3, 12), theme="Repérage", half_days=2)
         Attendance.create(training=training, referent=trained)
     browser = as_role("viewer")
-    rows = _rows(_workbook(browser.get("/admin/referent/export/xlsx/")).active)
+    rows = exported_table(_workbook(browser.get("/admin/referent/export/xlsx/")).active)
     header = rows[0]
     by_name = {row[header.index("Nom")]: dict(zip(header, row)) for row in rows[1:]}
     assert by_name["Durand"]["Formation"] == "Oui"
@@ -112,7 +105,7 @@ def test_formula_injection_is_impossible(as_role):
                 xml = archive.read(name).decode()
                 assert "<f>" not in xml and "<f " not in xml
                 assert "<hyperlink" not in xml
-    rows = _rows(openpyxl.load_workbook(io.BytesIO(response.data)).active)
+    rows = exported_table(openpyxl.load_workbook(io.BytesIO(response.data)).active)
     header = rows[0]
     names = {row[0] for row in rows[1:]}
     # OOXML escapes CR as _x000D_; Excel reads it back, openpyxl leaves it as is.
@@ -142,7 +135,7 @@ def test_export_is_logged_and_query_count_is_constant(as_role):
             response = browser.get("/admin/referent/export/xlsx/")
         finally:
             del database.obj.execute_sql
-        assert len(_rows(_workbook(response).active)) == rows + 1
+        assert len(exported_table(_workbook(response).active)) == rows + 1
         return len([sql for sql in executed if sql.lstrip().upper().startswith("SELECT")])
 
     # The app's own handler (app.configure_logging: standard error), pointed at a buffer.
@@ -163,7 +156,7 @@ def test_unknown_export_type_is_404_and_users_grid_stays_admin_only(as_role):
     viewer = as_role("viewer")
     assert viewer.get("/admin/structure/export/csv/").status_code == 404
     assert viewer.get("/admin/user/export/xlsx/").status_code == 403
-    rows = _rows(_workbook(as_role("admin").get("/admin/user/export/xlsx/")).active)
+    rows = exported_table(_workbook(as_role("admin").get("/admin/user/export/xlsx/")).active)
     assert "password_hash" not in rows[0] and "Empreinte du mot de passe" not in rows[0]
     assert len(rows) == 4
 
@@ -183,7 +176,7 @@ def test_every_grid_exports_the_seed_data(as_role):
     browser = as_role("viewer")
     exported = {}
     for endpoint, count in counts.items():
-        rows = _rows(_workbook(browser.get(f"/admin/{endpoint}/export/xlsx/")).active)
+        rows = exported_table(_workbook(browser.get(f"/admin/{endpoint}/export/xlsx/")).active)
         assert count > 0 and len(rows) == 1 + count, endpoint  # the header and every record
         assert all(isinstance(label, str) and label for label in rows[0]), endpoint
         exported[endpoint] = [dict(zip(rows[0], row)) for row in rows[1:]]
