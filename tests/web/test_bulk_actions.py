@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from admin_views.base import MaillageModelView
 from models import AuditEntry, Referent, Structure, Training, database
 from models.bulk import NO_TERRITORY, UNKNOWN_TERRITORY
 from tests.helpers import form_of, make_referent, make_structure, make_territory, page_messages
@@ -98,7 +99,8 @@ def test_all_matching_touches_exactly_the_filtered_rows_on_every_page(app, as_ro
     # Back to the same filtered grid (Flask-Admin adds its page size).
     returned = urlsplit(done.headers["Location"])
     assert returned.path == "/admin/structure/"
-    assert {**parse_qs(urlsplit(grid_url(app, directory)).query), "page_size": ["50"]} == parse_qs(returned.query)
+    page_size = str(MaillageModelView.page_size)
+    assert {**parse_qs(urlsplit(grid_url(app, directory)).query), "page_size": [page_size]} == parse_qs(returned.query)
     back = editor.get(done.headers["Location"])
     assert "12 structures marquées comme vérifiées." in text(back)
 
