@@ -167,7 +167,11 @@ def test_scenario_comparison_pdf(as_role):
 
 
 def test_short_directory_pdf_is_the_printable_page(as_role):
-    make_network()
+    _territories, structures = make_network()
+    with database.connection_context():
+        ccas = structures["CCAS de Poitiers"]
+        ccas.telephone = "05 49 41 00 00"  # a structure with no phone is left out of the printed directory
+        ccas.save()
     viewer = as_role("viewer")
     html = viewer.get("/admin/exports/annuaire-court/").get_data(as_text=True)
     response = viewer.get("/admin/exports/annuaire-court/?format=pdf")
