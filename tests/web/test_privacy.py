@@ -241,9 +241,11 @@ def test_every_free_text_field_carries_the_reminder(as_role):
     ):
         html = editor.get(url).get_data(as_text=True)
         assert html.count(reminder) + html.count(FREE_TEXT_REMINDER) >= len(fields), url
-    # Not on one-line fields: the structure form has exactly its two text areas reminded.
+    # Not on one-line fields: the structure form reminds exactly its text areas (its own
+    # notes and description, and the description of a service added inline).
     html = editor.get("/admin/structure/new/").get_data(as_text=True)
-    assert html.count(reminder) + html.count(FREE_TEXT_REMINDER) == 2
+    text_areas = html.count("<textarea") + html.count("&lt;textarea")  # the inline line's template is escaped
+    assert html.count(reminder) + html.count(FREE_TEXT_REMINDER) == text_areas == 3
 
 
 def test_a_form_opened_before_the_erasure_cannot_bring_the_person_back(as_role):
