@@ -110,13 +110,13 @@ def make_network():
             return Structure.create(nom=nom, typologie="ASSO", territory=territory, **fields)
 
         ccas = structure("CCAS de Poitiers", poitiers)
-        mds = structure("MDS Poitiers", poitiers)
-        gendarmerie = structure("Gendarmerie", poitiers, accueille_du_public=False)
+        structure("MDS Poitiers", poitiers)
+        structure("Gendarmerie", poitiers, accueille_du_public=False)
         closed = structure("Ancienne asso", poitiers, actif=False)
         epicerie = structure("Épicerie solidaire", nord)
         mairie = structure("Mairie de Migné", nord, date_maj=LONG_AGO)
         cias = structure("CIAS du Loudunais", loudun)
-        centre = structure("Centre social", ailleurs)
+        structure("Centre social", ailleurs)
         loose = structure("Association X", None)
 
         def referent(nom, structure, **fields):
@@ -153,13 +153,17 @@ class QueryCounter(logging.Handler):
 
     def __init__(self):
         super().__init__(logging.DEBUG)
-        self.count = 0
+        self.statements = []  # their SQL, in order
         self.logger = logging.getLogger("peewee")
         self.previous_level = None
 
+    @property
+    def count(self):
+        return len(self.statements)
+
     def emit(self, record):
         if record.name == "peewee":  # the SQL; not the connection pool's messages (peewee.pool)
-            self.count += 1
+            self.statements.append(str(record.msg[0]) if isinstance(record.msg, tuple) else str(record.msg))
 
     def __enter__(self):
         self.previous_level = self.logger.level

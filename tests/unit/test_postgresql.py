@@ -27,7 +27,7 @@ def test_migrations_seed_and_totals_on_postgresql(postgres):
         assert migrate(postgres) == files
         assert migrate(postgres) == []
         load_seeds()
-        assert load_seeds() == {"territoires": 0, "structures": 0, "scénarios": 0}
+        assert set(load_seeds().values()) == {0}  # a second load adds nothing
         scenario = Scenario.get(Scenario.name == "Scénario 2 — coordination des acteurs locaux")
         assert totals_for(scenario).year_one == Decimal("95310.00")
         line = CostLine.get(CostLine.scenario == scenario, CostLine.category == "Locaux")

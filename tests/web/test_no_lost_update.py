@@ -1,7 +1,6 @@
 """No lost update (issue 8): two editors open the same record; the second one to save
 from a form opened before the first one's change is refused, nothing written, told
 what changed, with their input kept and a way to reload. Inline lines included."""
-import logging
 from html import unescape
 from html.parser import HTMLParser
 
@@ -10,7 +9,7 @@ import pytest
 from models import CostLine, FundingLine, Scenario, Structure, Training, database
 from models.audit import AuditEntry
 from models.formatting import format_euros
-from tests.helpers import make_referent, make_scenario, make_structure
+from tests.helpers import QueryCounter, make_referent, make_scenario, make_structure
 
 REFUSED = "Enregistrement refusé"
 SAVED = "La fiche a été enregistrée"
@@ -330,16 +329,8 @@ def test_a_save_costs_a_small_fixed_number_of_queries(as_role, scenario):
 
     def queries_for_save(**changes):
         form = open_form(editor, url)
-        counter = QueryCounter()
-        logger = logging.getLogger("peewee")
-        logger.addHandler(counter)
-        previous = logger.level
-        logger.setLevel(logging.DEBUG)
-        try:
+        with QueryCounter() as counter:
             response = post_form(editor, url, form, **changes)
-        finally:
-            logger.removeHandler(counter)
-            logger.setLevel(previous)
         assert response.status_code == 302
         return counter.statements
 
@@ -358,11 +349,3 @@ def test_a_save_costs_a_small_fixed_number_of_queries(as_role, scenario):
         'UPDATE "scenario"', 'UPDATE "cost_line"']
     assert lines(scenario)["Divers"] == 20
 
-
-class QueryCounter(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.statements = []
-
-    def emit(self, record):
-        self.statements.append(str(record.msg[0]) if isinstance(record.msg, tuple) else str(record.msg))
