@@ -263,17 +263,52 @@ def save_and_wait(chrome):
 
 
 # --- PostgreSQL databases of their own (start-up and backup tests) -----------
-def postgres_server_url():
-    """MAILLAGE_TEST_POSTGRES_URL, the server where tests make their own databases:
-    required under CI, else the test is skipped."""
+def needed(message):
+    """What a test needs is missing: under CI (CI set) the test fails, never skips;
+    on a developer's machine it is skipped with `message`."""
     import pytest
 
+    if os.environ.get("CI"):
+        pytest.fail(f"Required under CI: {message}")
+    pytest.skip(message)
+
+
+def postgres_server_url():
+    """MAILLAGE_TEST_POSTGRES_URL, the server where tests make their own databases."""
     url = os.environ.get("MAILLAGE_TEST_POSTGRES_URL")
     if not url:
-        if os.environ.get("CI"):
-            pytest.fail("MAILLAGE_TEST_POSTGRES_URL is required under CI")
-        pytest.skip("MAILLAGE_TEST_POSTGRES_URL is not set")
+        needed("MAILLAGE_TEST_POSTGRES_URL (a PostgreSQL server for the tests' own databases)")
     return url
+
+
+# LibreOffice's setting that recomputes every formula of an XLSX when it opens it.
+RECALCULATE_ON_LOAD = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def libreoffice_convert(path, to, tmp_path, recalculate=False, timeout=240):
+    """LibreOffice (headless, a profile of its own) converts `path` to `to` ("pdf",
+    "xlsx"), recomputing every formula first if asked; returns the new file."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        needed("LibreOffice (apt-get install libreoffice-calc-nogui)")
+    profile = tmp_path / "lo-profile"
+    (profile / "user").mkdir(parents=True, exist_ok=True)
+    if recalculate:
+        (profile / "user" / "registrymodifications.xcu").write_text(RECALCULATE_ON_LOAD)
+    out = tmp_path / f"converted-{to}"
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", to,
+         "--outdir", str(out), str(path)],
+        check=True, capture_output=True, timeout=timeout,
+    )
+    return out / f"{path.stem}.{to}"
 
 
 @contextmanager

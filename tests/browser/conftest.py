@@ -1,5 +1,4 @@
 """What every browser test needs: the app served on 127.0.0.1 and a headless Chromium."""
-import os
 import shutil
 import threading
 from contextlib import contextmanager
@@ -7,6 +6,8 @@ from contextlib import contextmanager
 import pytest
 from selenium import webdriver
 from werkzeug.serving import make_server
+
+from tests.helpers import needed
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -25,10 +26,7 @@ def serving(app):
 def start_chrome(window_size=(1400, 1000), arguments=(), prefs=None):
     """A headless Chromium driven by Debian's chromedriver; fails under CI when missing."""
     if not (CHROMIUM and CHROMEDRIVER):
-        message = "Chromium and chromedriver are needed (apt-get install chromium chromium-driver)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        needed("Chromium and chromedriver (apt-get install chromium chromium-driver)")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in (

@@ -1,9 +1,6 @@
 """The committee workbook: formulas, cached values, layout, and a recomputation
 by LibreOffice proving the formulas give the documents' figures (issue 3)."""
 import datetime
-import os
-import shutil
-import subprocess
 import zipfile
 
 import getpass
@@ -16,16 +13,11 @@ from models import FundingLine, Scenario, database
 from models.budget import FUNDING_STATUSES, compare, totals_for
 from documents.scenario_workbook import CASH_TOTAL_LABEL, write_comparison_workbook
 from seeds.loader import load_seeds
-from tests.helpers import ASSOCIATIVE, BESANCON, NORD, REINFORCED, SCENARIO_2
+from tests.helpers import ASSOCIATIVE, BESANCON, NORD, REINFORCED, SCENARIO_2, libreoffice_convert
 
 NAMES = (SCENARIO_2, ASSOCIATIVE, REINFORCED, BESANCON, NORD)
 EXPORT_DAY = datetime.date(2026, 11, 23)
 # LibreOffice trusts the values cached in an .xlsx unless told to recalculate.
-RECALCULATE_ON_LOAD = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-</oor:items>
-"""
 
 
 @pytest.fixture
@@ -248,27 +240,9 @@ def test_native_clustered_chart_on_its_own_page(workbook_path):
     assert sheet.print_title_rows is None  # no table header printed over the chart
 
 
-def soffice():
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice (soffice) est requis en CI : apt-get install libreoffice-calc-nogui")
-        pytest.skip("LibreOffice (soffice) absent : recalcul non vérifié.")
-    return found
-
-
 def recalculate(path, tmp_path):
     """Have LibreOffice open, recalculate and save `path`; return the new file."""
-    profile = tmp_path / "lo-profile"
-    (profile / "user").mkdir(parents=True, exist_ok=True)
-    (profile / "user" / "registrymodifications.xcu").write_text(RECALCULATE_ON_LOAD)
-    out = tmp_path / "recalculated"
-    subprocess.run(
-        [soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless",
-         "--convert-to", "xlsx", "--outdir", str(out), str(path)],
-        check=True, capture_output=True, timeout=180,
-    )
-    return out / path.name
+    return libreoffice_convert(path, "xlsx", tmp_path, recalculate=True, timeout=180)
 
 
 def test_libreoffice_recalculates_the_pinned_figures(workbook_path, tmp_path):
@@ -280,7 +254,8 @@ def test_libreoffice_recalculates_the_pinned_figures(workbook_path, tmp_path):
     sheet["F11"] = 7000
     edited_path = tmp_path / "modifie.xlsx"
     edited.save(edited_path)
-    values = figures(recalculate(edited_path, tmp_path))
+    recalculated = recalculate(edited_path, tmp_path)
+    values = figures(recalculated)
     assert values["Locaux"][1] == 7000
     assert values["Total année 1"][1] == 96310
     assert values["Frais de gestion"][1] == 14446.5
@@ -290,7 +265,7 @@ def test_libreoffice_recalculates_the_pinned_figures(workbook_path, tmp_path):
     values["Total avec frais de gestion"][1] = 109606.5
     values["Total avec frais sur la durée"][1] = 312190.5
     check_pinned_figures(values)
-    computed = openpyxl.load_workbook(tmp_path / "recalculated" / "modifie.xlsx", data_only=True)
+    computed = openpyxl.load_workbook(recalculated, data_only=True)
     totals = funding_totals(computed["4. France Victimes 25 Besançon"])
     assert [cell.value for cell in totals.values()] == [0, 0, 42000, 42000]
 

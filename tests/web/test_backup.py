@@ -16,7 +16,7 @@ from playhouse.db_url import connect
 from models import Structure, Territory, database
 from models.db import with_maillage_collation
 from seeds.loader import load_seeds
-from tests.helpers import fresh_postgres_database
+from tests.helpers import fresh_postgres_database, needed
 
 ROOT = Path(__file__).resolve().parents[2]
 PAIR_PREFIX = "Écriture pendant la sauvegarde"
@@ -136,9 +136,7 @@ def test_sqlite_backup_while_writing_is_checked_and_restores(app, seeded_while_w
 
 def postgres_tools():
     if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
-        if os.environ.get("CI"):
-            pytest.fail("pg_dump and pg_restore are required under CI (postgresql-client)")
-        pytest.skip("pg_dump or pg_restore missing")
+        needed("pg_dump and pg_restore (postgresql-client)")
 
 
 @pytest.mark.postgresql_suite

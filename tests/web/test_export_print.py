@@ -5,8 +5,6 @@ contents and budget summary; and, through LibreOffice, the pages a pack prints o
 import datetime
 import io
 import re
-import shutil
-import subprocess
 
 import openpyxl
 import pytest
@@ -18,6 +16,7 @@ from documents.spreadsheets import MAX_WIDTH
 from models import CommitteePack, CostLine, Scenario, User, database
 from seeds.loader import load_seeds
 from tests.helpers import (
+    libreoffice_convert,
     ASSOCIATIVE, SCENARIO_2, make_network, make_structure, make_territory,
 )
 
@@ -52,23 +51,11 @@ def assert_prints(sheet, title, day=None, header_row=None, landscape=None):
     assert sheet.page_margins.left == pytest.approx(0.6) and sheet.page_margins.bottom == pytest.approx(0.8)
 
 
-def soffice():
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    assert found, "LibreOffice (soffice) est requis : apt-get install libreoffice-calc-nogui"
-    return found
-
-
-def pdf_pages(xlsx_bytes, tmp_path):
-    """How many pages LibreOffice prints the workbook on."""
+def printed(xlsx_bytes, tmp_path):
+    """The workbook as LibreOffice prints it (a PdfReader)."""
     source = tmp_path / "dossier.xlsx"
     source.write_bytes(xlsx_bytes)
-    profile = tmp_path / "lo-profile"
-    subprocess.run(
-        [soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(source)],
-        check=True, capture_output=True, timeout=240,
-    )
-    return len(PdfReader(tmp_path / "dossier.pdf").pages)
+    return PdfReader(libreoffice_convert(source, "pdf", tmp_path))
 
 
 def test_grid_export_prints_and_names_its_filters(app, as_role):
@@ -176,9 +163,10 @@ def test_one_territory_pack_prints_on_few_pages(as_role, tmp_path):
     response = editor.post("/admin/exports/", {"territory": str(territories["RVC Poitiers"].id),
                                                "meeting_title": "Réunion de bassin"})
     content = editor.get(response.headers["Location"]).data
-    pages = pdf_pages(content, tmp_path)
+    pdf = printed(content, tmp_path)
+    pages = len(pdf.pages)
     assert pages <= ONE_TERRITORY_PACK_MAX_PAGES, pages
-    text = PdfReader(tmp_path / "dossier.pdf").pages[0].extract_text()
+    text = pdf.pages[0].extract_text()
     assert "Dossier du comité" in text and "Réunion de bassin" in text  # the title whole, not « Mailla|ge »
     assert "Page 1 sur" in text
 
