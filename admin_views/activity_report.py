@@ -3,15 +3,13 @@ and territory, get the XLSX or the PDF (archived, like committee packs), re-down
 an archived one. Every logged-in role, viewers included. The figures are
 models/activity_report.py's; the files documents/activity_report.py's."""
 import datetime
-import io
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
-from documents.activity_report import XLSX_MIMETYPE, generate_report, money_rows, movement_rows, \
+from documents.activity_report import generate_report, money_rows, movement_rows, \
     summary_rows, coverage_rows
-from documents.pdf import PDF_MIMETYPE
 from models import Territory, ValidationError
 from models.activity_report import ActivityReport, activity_figures, archived_reports, resolve_report
 from models.audit import record_event
@@ -20,9 +18,9 @@ from models.formatting import format_date, format_euros, format_number, format_p
 from models.validation import parse_record_id
 
 from .access import AccessRules
+from .exports import ARCHIVED_MIMETYPES, send_archived
 from .printing import render_pdf
 
-FORMATS = {"xlsx": XLSX_MIMETYPE, "pdf": PDF_MIMETYPE}
 TEMPLATE = "print/activity_report.html"
 
 
@@ -51,7 +49,7 @@ class ActivityReportView(AccessRules, BaseView):
     def generate(self):
         """GET: the report is a read (no data changes but the archive)."""
         extension = request.args.get("format", "xlsx")
-        if extension not in FORMATS:
+        if extension not in ARCHIVED_MIMETYPES:
             abort(404)
         try:
             year, territory = resolve_report(request.args.get("year"), request.args.get("territory") or None)
@@ -60,7 +58,7 @@ class ActivityReportView(AccessRules, BaseView):
             return redirect(url_for(".index"))
         figures = activity_figures(year, territory)
         report = generate_report(figures, extension, current_user.email, report_pdf)
-        return self._send(report)
+        return send_archived(report)
 
     @expose("/<int:report_id>/")
     def download(self, report_id):
@@ -68,9 +66,4 @@ class ActivityReportView(AccessRules, BaseView):
         if report is None:
             abort(404)
         record_event("export", ActivityReport, report, detail=f"Téléchargement du bilan : {report.filters}")
-        return self._send(report)
-
-    def _send(self, report):
-        extension = report.filename.rsplit(".", 1)[-1]
-        return send_file(io.BytesIO(bytes(report.content)), mimetype=FORMATS.get(extension, "application/octet-stream"),
-                         as_attachment=True, download_name=report.filename)
+        return send_archived(report)

@@ -19,6 +19,7 @@ from wtforms.validators import Length, Optional
 from peewee import JOIN, fn
 
 from models import Scenario, Structure, Territory, ValidationError
+from documents.pdf import PDF_MIMETYPE
 from documents.committee_pack import MEETING_TITLE_MAX, PackMeeting, generate_pack
 from models.committee import (
     CommitteePack, apply_pack_retention, archived_packs, delete_packs, pack_rate_refusal,
@@ -195,6 +196,16 @@ def territory_choices(everything="Tous les territoires"):
     return [("", everything)] + [(str(t.id), t.name) for t in in_label_order(Territory)]
 
 
+ARCHIVED_MIMETYPES = {"xlsx": XLSX_MIMETYPE, "pdf": PDF_MIMETYPE}
+
+
+def send_archived(document):
+    """A kept document (models.committee.ArchivedDocument) as the download it was."""
+    extension = document.filename.rsplit(".", 1)[-1]
+    return send_file(io.BytesIO(bytes(document.content)), as_attachment=True, download_name=document.filename,
+                     mimetype=ARCHIVED_MIMETYPES.get(extension, "application/octet-stream"))
+
+
 class PackForm(SecureForm):
     meeting_title = StringField("Réunion (titre, facultatif)", validators=[
         Optional(), Length(max=MEETING_TITLE_MAX, message=(
@@ -279,8 +290,7 @@ class ExportsView(AccessRules, BaseView):
         if pack is None:
             abort(404)
         record_event("export", CommitteePack, pack, detail=f"Téléchargement du dossier : {pack.filters}")
-        return send_file(io.BytesIO(bytes(pack.content)), mimetype=XLSX_MIMETYPE,
-                         as_attachment=True, download_name=pack.filename)
+        return send_archived(pack)
 
     def _directory_territory(self):
         """The territory chosen for the short directory (?territory=N), or None: all."""
