@@ -5,7 +5,7 @@ import functools
 import operator
 import re
 
-from peewee import CharField, Expression, ForeignKeyField, TextField, Value, fn
+from peewee import SQL, CharField, Expression, ForeignKeyField, TextField, Value, fn
 
 from .db import is_sqlite
 from .formatting import ascii_fold
@@ -70,8 +70,10 @@ def matches_words(columns, term):
 # --- the stored search text: one folded, indexed column per searchable model ----------
 # Meta.search_fields names what a grid's search box looks into; BaseModel.save keeps
 # `search_text` (a SearchTextField) equal to search_document(…) of those values. The
-# grids then look for each word in one column: INSTR on SQLite (no Python call per
-# row), LIKE under a pg_trgm GIN index on PostgreSQL (migration 0011).
+# grids then look for each word in one column, as a substring: on SQLite in the FTS5
+# trigram table `<table>_search` kept by triggers (migration 0013) for a word of 3
+# characters or more, INSTR for a shorter one; on PostgreSQL LIKE under a pg_trgm GIN
+# index (migration 0011). A model given a SearchTextField needs its FTS5 table too.
 DIGIT_GAP_RE = re.compile(r"(?<=\d)[\s.\-/]+(?=\d)")
 
 
@@ -132,6 +134,29 @@ def search_words(term):
     return [word.lstrip("+") if word.lstrip("+").isdigit() else word for word in text.split()]
 
 
+# The shortest word the trigram index finds (shorter: INSTR over the narrow index).
+FTS_SHORTEST_WORD = 3
+
+
+def holds_words(document, term):
+    """Python twin of matches_search for one search text: each word of `term` is a
+    substring of `document`."""
+    return all(word in (document or "") for word in search_words(term))
+
+
+def _fts_phrase(word):
+    """`word` as an FTS5 string: its characters are text, never query syntax
+    ('"', '*', '-', NEAR, AND…): the trigrams of `word` in a row, i.e. a substring."""
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _ids_holding(model, words):
+    """SQLite: the ids of `model`'s rows whose search text holds each of `words` (of 3
+    characters or more), read from its FTS5 trigram table in one MATCH."""
+    index = f"{model._meta.table_name}_search"
+    return SQL(f'(SELECT rowid FROM "{index}" WHERE "{index}" MATCH ?)', [" ".join(map(_fts_phrase, words))])
+
+
 def _contains_word(column, word):
     if is_sqlite():
         return fn.INSTR(column, word) > 0
@@ -139,26 +164,43 @@ def _contains_word(column, word):
     return Expression(column, "LIKE", f"%{escaped}%")  # served by the pg_trgm index
 
 
+def _holds(source, words):
+    """SQL condition: the search text of `source` (a model, or a foreign key: its
+    referenced record) holds each of `words`."""
+    foreign = isinstance(source, ForeignKeyField)
+    target = source.rel_model if foreign else source
+    key = target._meta.primary_key
+    indexed = [word for word in words if is_sqlite() and len(word) >= FTS_SHORTEST_WORD]
+    conditions = [_contains_word(search_fields(target), word) for word in words if word not in indexed]
+    if indexed:
+        if foreign and not conditions:
+            return source << _ids_holding(target, indexed)
+        conditions.insert(0, key << _ids_holding(target, indexed))
+    condition = functools.reduce(operator.and_, conditions)
+    return source << target.select(key).where(condition) if foreign else condition
+
+
 def matches_search(sources, term):
-    """SQL condition: each word of `term` is in the search text of one of `sources`;
-    None when `term` has no word. A source is a model (its own rows), or a foreign key
-    of them: the rows whose referenced record holds the word (`fk IN (SELECT id …)`,
-    so neither the grid nor its COUNT has to join that table)."""
+    """SQL condition: each word of `term` is in the search text of one of `sources`
+    (as holds_words says); None when `term` has no word. A source is a model (its own
+    rows), or a foreign key of them: the rows whose referenced record holds the word
+    (`fk IN (SELECT id …)`, so neither the grid nor its COUNT has to join that table).
+    One source: all its words in one condition (on SQLite, one MATCH)."""
     words = search_words(term)
     if not words or not sources:
         return None
-
-    def holds(source, word):
-        if isinstance(source, ForeignKeyField):
-            target = source.rel_model
-            return source << target.select(target._meta.primary_key).where(
-                _contains_word(search_fields(target), word))
-        return _contains_word(search_fields(source), word)
-
+    if len(sources) == 1:
+        return _holds(sources[0], words)
+    if is_sqlite():
+        # Each word: the ids of the rows one source finds, listed in one IN (UNION ALL
+        # of covering-index reads). SQLite then reads that list in id order: a grid
+        # sorted by id stops after its page instead of joining and sorting every match.
+        model = sources[0].model if isinstance(sources[0], ForeignKeyField) else sources[0]
+        key = model._meta.primary_key
+        return functools.reduce(operator.and_, (key << functools.reduce(operator.add, (
+            model.select(key).where(_holds(source, [word])) for source in sources)) for word in words))
     return functools.reduce(operator.and_, (
-        functools.reduce(operator.or_, (holds(source, word) for source in sources))
-        for word in words
-    ))
+        functools.reduce(operator.or_, (_holds(source, [word]) for source in sources)) for word in words))
 
 
 def refresh_search_text(model, ids=None):
