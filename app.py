@@ -1,6 +1,7 @@
 """Maillage: `python app.py` serves the panel on http://127.0.0.1:5000/ with
-waitress (multi-threaded, pure Python, Windows too); FLASK_DEBUG=1 gives Werkzeug's
-reloader and debugger instead.
+Gunicorn's pre-forked workers where the system can fork (Linux, macOS: every core
+serves pages), with waitress's threads elsewhere (Windows); FLASK_DEBUG=1 gives
+Werkzeug's reloader and debugger instead.
 
 Production: any WSGI server on `app:create_app()`, with any number of workers:
 the start-up work runs under a lock (models/startup.py).
@@ -149,8 +150,36 @@ def main(config=None):
     )
     if os.environ.get("FLASK_DEBUG") == "1":  # development: reloader and debugger
         app.run(host=host, port=port, debug=True, use_reloader=True)
+    elif hasattr(os, "fork"):
+        serve_preforked(app, host, port)
     else:
         waitress.serve(app, host=host, port=port, threads=8, ident="Maillage")
+
+
+def worker_count():
+    """MAILLAGE_WORKERS, else one process per core and one more: Python runs one
+    thread at a time per process, so a single process would leave cores idle."""
+    return int(os.environ.get("MAILLAGE_WORKERS") or (os.cpu_count() or 1) + 1)
+
+
+def serve_preforked(app, host, port):
+    """Gunicorn running the app already created (start-up work done once, here): its
+    workers fork from this process, each with threads so a long download does not
+    hold the others."""
+    from gunicorn.app.base import BaseApplication  # fork only: not installed on Windows
+
+    options = {"bind": f"{host}:{port}", "workers": worker_count(), "worker_class": "gthread",
+               "threads": 4, "timeout": 120, "proc_name": "maillage"}
+
+    class PreforkedServer(BaseApplication):
+        def load_config(self):
+            for name, value in options.items():
+                self.cfg.set(name, value)
+
+        def load(self):
+            return app
+
+    PreforkedServer().run()
 
 
 if __name__ == "__main__":

@@ -160,14 +160,17 @@ def worker_pids(master):
     return [int(p) for p in out.stdout.split()]
 
 
-def start_server(url, workers, instance):
+def gunicorn_command(workers, port):
+    return ["gunicorn", "-w", str(workers), "-b", f"{HOST}:{port}", "--timeout", "120", "app:create_app()"]
+
+
+def start_server(url, workers, instance, command=gunicorn_command):
+    """The server `command(workers, port)` started on `url`, once it answers; (process, base URL)."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "charge-" + os.urandom(8).hex(),
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "charge-" + os.urandom(8).hex(), "PORT": str(port),
            "MAILLAGE_ADMIN_EMAIL": "admin@charge.test", "MAILLAGE_ADMIN_PASSWORD": "un-gestionnaire-patient-du-reseau"}
-    log = open(Path(instance) / "gunicorn.log", "w")
-    server = subprocess.Popen(
-        ["gunicorn", "-w", str(workers), "-b", f"{HOST}:{port}", "--timeout", "120", "app:create_app()"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    log = open(Path(instance) / "server.log", "w")
+    server = subprocess.Popen(command(workers, port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://{HOST}:{port}"
     for _ in range(300):
         try:
@@ -177,7 +180,7 @@ def start_server(url, workers, instance):
             time.sleep(0.2)
     else:
         server.kill()
-        raise SystemExit(f"gunicorn did not start: see {log.name}")
+        raise SystemExit(f"the server did not start: see {log.name}")
     return server, base
 
 

@@ -58,9 +58,10 @@ def test_admin_from_the_environment_is_created_then_reset(tmp_path):
     assert check.stdout.split() == ["admin", "True", "1"], check.stderr
 
 
-def test_python_app_py_serves_with_waitress_and_says_where_and_which_database(tmp_path):
+def test_python_app_py_serves_on_every_core_and_says_where_and_which_database(tmp_path):
     """What `python app.py` runs (app.main): French lines with the URL to open and the
-    database file, then a multi-threaded server (waitress), not Werkzeug's."""
+    database file, then pre-forked worker processes (Gunicorn, MAILLAGE_WORKERS of
+    them), not Werkzeug's development server."""
     import socket
     import time
     import urllib.request
@@ -70,7 +71,7 @@ def test_python_app_py_serves_with_waitress_and_says_where_and_which_database(tm
         port = probe.getsockname()[1]
     code = f"import app; app.main({{'INSTANCE_PATH': {str(tmp_path)!r}}})"
     server = subprocess.Popen(
-        [sys.executable, "-c", code], cwd=ROOT, env={"PATH": "/usr/bin:/bin", "PORT": str(port)},
+        [sys.executable, "-c", code], cwd=ROOT, env={"PATH": "/usr/bin:/bin", "PORT": str(port), "MAILLAGE_WORKERS": "2"},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -89,7 +90,9 @@ def test_python_app_py_serves_with_waitress_and_says_where_and_which_database(tm
             except OSError:
                 assert time.monotonic() < deadline and server.poll() is None
                 time.sleep(0.2)
-        assert response.status == 200 and response.headers["Server"] == "Maillage"  # waitress's ident
+        assert response.status == 200 and response.headers["Server"].startswith("gunicorn")
+        workers = subprocess.run(["ps", "-o", "pid=", "--ppid", str(server.pid)], capture_output=True, text=True)
+        assert len(workers.stdout.split()) == 2
     finally:
         server.terminate()
         stderr = server.communicate(timeout=30)[1]
