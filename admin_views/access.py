@@ -8,9 +8,10 @@ READ, EDIT, ADMIN = "read", "edit", "admin"
 
 def user_may(level):
     """True when the logged-in, active user has the rights of `level`."""
-    if not (current_user.is_authenticated and current_user.active):
+    user = current_user._get_current_object()  # looked up once: asked for every menu entry
+    if not (user.is_authenticated and user.active):
         return False
-    return {READ: True, EDIT: current_user.can_edit, ADMIN: current_user.is_admin}[level]
+    return {READ: True, EDIT: user.can_edit, ADMIN: user.is_admin}[level]
 
 
 def user_can_edit():

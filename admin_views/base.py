@@ -1,7 +1,7 @@
 """What every Maillage grid shares: access rules, French display, joined lists."""
 import datetime
-
 import json
+from urllib.parse import quote as url_quote
 
 from flask import Response, abort, flash, g, render_template, request, session
 from flask_admin import expose
@@ -50,6 +50,7 @@ def _bool_formatter(view, value, name):
     return "Oui" if value else "Non"
 
 
+RECORD_ID_MARK = "maillagerecordid"  # stands for the id in a URL built once for every row
 SESSION_EXPIRED = "La session a expiré : rechargez la page et recommencez. Rien n'a été modifié."
 READ_ONLY = ("Votre rôle permet de consulter ces fiches, pas de les créer ni de les modifier\u00a0: "
              "demandez à un·e éditeur·rice. Rien n'a été modifié.")
@@ -307,6 +308,18 @@ class MaillageModelView(AccessRules, ModelView):
             session["_flashes"] = [(category, message) for category, message
                                    in session.get("_flashes", []) if message not in unmarked]
         return super().render(template, **kwargs)
+
+    def get_url(self, endpoint, **kwargs):
+        """url_for, built once per request for each set of arguments but the record's
+        id: a grid page asks for two links per row (voir, modifier)."""
+        record_id = kwargs.get("id")
+        if record_id is None or not all(isinstance(value, (str, int)) for value in kwargs.values()):
+            return super().get_url(endpoint, **kwargs)
+        built = g.setdefault("urls_by_record", {})
+        key = (self.endpoint, endpoint, tuple(sorted((k, v) for k, v in kwargs.items() if k != "id")))
+        if key not in built:
+            built[key] = super().get_url(endpoint, **{**kwargs, "id": RECORD_ID_MARK})
+        return built[key].replace(RECORD_ID_MARK, url_quote(str(record_id), safe=""), 1)  # id comes first
 
     def delete_form(self):
         form = super().delete_form()

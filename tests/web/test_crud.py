@@ -181,3 +181,26 @@ def test_missing_or_malformed_ids_never_give_a_500(as_role):
         response = browser.get(url)
         assert (response.status_code, response.headers["Location"]) == (302, back_to), url
         assert page_messages(browser.get(back_to)) == messages, url
+
+
+def test_each_grid_row_links_to_its_own_record_and_back_to_the_same_grid_page(as_role):
+    """The voir / modifier links and the delete form of every row name that row's
+    record, and bring back to the grid as it was (search included)."""
+    import re
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    browser = as_role("editor")
+    structures = [make_structure(nom=f"Maison des solidarités {n}") for n in range(3)]
+    page = browser.get("/admin/structure/?search=solidarit%C3%A9s&sort=0").get_data(as_text=True)
+    for view in ("details", "edit"):
+        links = [urlsplit(unescape(href)) for href in re.findall(rf'href="(/admin/structure/{view}/\?[^"]+)"', page)]
+        assert sorted(int(parse_qs(link.query)["id"][0]) for link in links) == sorted(s.id for s in structures)
+        back = {parse_qs(link.query)["url"][0] for link in links}
+        assert len(back) == 1 and parse_qs(urlsplit(back.pop()).query) == {
+            "search": ["solidarités"], "sort": ["0"], "page_size": ["20"]}
+    delete_ids = re.findall(r'<input name="id" type="hidden" value="(\d+)">', page)
+    assert sorted(map(int, delete_ids)) == sorted(s.id for s in structures)
+    browser.post("/admin/structure/delete/", {"id": structures[1].id},
+                 form_url="/admin/structure/?search=solidarit%C3%A9s")
+    assert saved(Structure, id=structures[1].id) is None and saved(Structure, id=structures[0].id)
