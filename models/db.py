@@ -291,9 +291,10 @@ class BaseModel(Model):
         (controls in a one-line field, an oversized note), get a French message."""
         errors = {}
         for field in type(self)._meta.sorted_fields:
-            if is_bookkeeping(field):
+            value = self.__data__.get(field.name)
+            if value is None or is_bookkeeping(field):  # None fits every column
                 continue
-            message = column_limit_error(field, self.__data__.get(field.name), self._meta.typed_text)
+            message = column_limit_error(field, value, self._meta.typed_text)
             if message:
                 errors[field.name] = message
         if errors:

@@ -16,6 +16,7 @@ turned into that value.
   `schedule_from_osm(osm)` reads a value back into rows when it is one the
   editor writes (None otherwise: the value stays text).
 """
+import functools
 import re
 from dataclasses import dataclass
 
@@ -420,9 +421,12 @@ def from_french(text):
     return osm
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_opening_hours(value):
     """What a form or a file gives (OpenStreetMap, or French as people write it) →
-    the OpenStreetMap value to store. ValueError with a French message otherwise."""
+    the OpenStreetMap value to store. ValueError with a French message otherwise.
+    Remembered per distinct text: a partner file repeats the same hours on many
+    lines, and OpenStreetMap's parser is slow."""
     try:
         return clean_opening_hours(value)
     except ValueError:

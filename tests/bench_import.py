@@ -18,6 +18,7 @@ import datetime
 import io
 import os
 import pstats
+import shutil
 import statistics
 import sys
 import tempfile
@@ -113,21 +114,71 @@ class QueryCounter:
         del database.obj.execute_sql
 
 
+def preview_import(kind, filename, data):
+    """What the import page does on upload."""
+    return plan_import(kind, filename, data)
+
+
+def confirm_import(plan, kind, filename, data):
+    """What « Importer » does (admin_views/imports.py): the file planned again, then written."""
+    return apply_import(plan_import(kind, filename, data), author="banc")
+
+
 def timed(function, profile=False):
+    """(wall seconds, CPU seconds, queries, result) of one call; with `profile`, prints
+    cProfile's top functions by own time and by cumulative time."""
     profiler = cProfile.Profile() if profile else None
     with QueryCounter() as queries:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         if profiler:
             profiler.enable()
         result = function()
         if profiler:
             profiler.disable()
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     if profiler:
-        stream = io.StringIO()
-        pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(25)
-        print(stream.getvalue())
-    return elapsed, queries.count, result
+        for order in ("tottime", "cumulative"):
+            stream = io.StringIO()
+            pstats.Stats(profiler, stream=stream).sort_stats(order).print_stats(30)
+            print(stream.getvalue())
+    return elapsed, cpu, queries.count, result
+
+
+def base_file(directory, structures, referents, cache):
+    """The database of `structures` and `referents` built once (kept in `cache` if given:
+    building L takes 40 s), copied into `directory` for each round."""
+    cached = Path(cache) / f"bench-import-{structures}-{referents}.db" if cache else None
+    if cached and cached.exists():
+        print(f"Base : {structures} structures, {referents} référent·e·s (reprise de {cached})")
+        return cached
+    built = Path(directory) / "base.db"
+    create_app({"INSTANCE_PATH": directory, "DATABASE_URL": f"sqlite:///{built}", "SEED_ON_START": False})
+    with database.connection_context():
+        started = time.perf_counter()
+        build_database(structures, referents)
+        print(f"Base : {structures} structures, {referents} référent·e·s "
+              f"({time.perf_counter() - started:.1f} s)")
+    database.close()  # the last connection closed: the WAL is checkpointed into the file
+    if cached:
+        shutil.copyfile(built, cached)
+    return built
+
+
+def fresh_copy(base, target):
+    """`target` made a copy of `base` again (the previous round wrote into it)."""
+    if not database.is_closed():
+        database.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(base, target)
+
+
+def report(name, runs, lines, extra=""):
+    wall = statistics.median(r[0] for r in runs)
+    cpu = statistics.median(r[1] for r in runs)
+    queries = runs[0][2]
+    print(f"{name:<14}: médiane {wall:6.2f} s (CPU {cpu:5.2f} s ; {', '.join(f'{r[0]:.2f}' for r in runs)})  "
+          f"{queries:5d} requêtes ({queries / lines:.3f} par ligne)  {extra}")
 
 
 def main():
@@ -135,35 +186,47 @@ def main():
     parser.add_argument("--structures", type=int, default=10_000)
     parser.add_argument("--referents", type=int, default=100_000)
     parser.add_argument("--lines", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3, help="mesures de chaque étape (médiane)")
     parser.add_argument("--format", choices=("csv", "xlsx", "ods"), default="csv")
-    parser.add_argument("--profile", action="store_true", help="profil cProfile de l'aperçu et de l'import")
+    parser.add_argument("--cache", help="dossier où garder la base construite d'un passage à l'autre")
+    parser.add_argument("--profile", action="store_true",
+                        help="profil cProfile de l'aperçu et de l'import (temps propre et cumulé)")
     args = parser.parse_args()
     os.environ.pop("MAILLAGE_ADMIN_EMAIL", None)
     with tempfile.TemporaryDirectory() as directory:
-        create_app({"INSTANCE_PATH": directory, "DATABASE_URL": f"sqlite:///{directory}/bench.db",
-                    "SEED_ON_START": False})
-        with database.connection_context():
-            started = time.perf_counter()
-            build_database(args.structures, args.referents)
-            print(f"Base : {args.structures} structures, {args.referents} référent·e·s "
-                  f"({time.perf_counter() - started:.1f} s)")
-            data = partner_file(partner_rows(args.lines, args.structures), args.format)
-            print(f"Fichier : {args.lines} lignes, {args.format.upper()}, {len(data) / 1e6:.1f} Mo")
-            previews = [timed(lambda: plan_import("structures", f"partenaires.{args.format}", data))
-                        for _ in range(3)]
-            elapsed = statistics.median(p[0] for p in previews)
-            queries, plan = previews[0][1], previews[0][2]
-            print(f"aperçu  : {elapsed:6.2f} s  {queries:6d} requêtes "
-                  f"({queries / args.lines:.3f} par ligne)  {plan.summary()}")
-            for error in plan.errors[:5]:
-                print("  erreur :", error)
-            if args.profile:
-                timed(lambda: plan_import("structures", f"partenaires.{args.format}", data), profile=True)
-            elapsed, queries, counts = timed(lambda: apply_import(plan, author="banc"), profile=args.profile)
-            print(f"import  : {elapsed:6.2f} s  {queries:6d} requêtes "
-                  f"({queries / args.lines:.3f} par ligne)  {counts}")
-            written = Structure.select().count()
-            print(f"Structures après l'import : {written}")
+        base = base_file(directory, args.structures, args.referents, args.cache)
+        work = Path(directory) / "bench.db"
+        fresh_copy(base, work)
+        create_app({"INSTANCE_PATH": directory, "DATABASE_URL": f"sqlite:///{work}", "SEED_ON_START": False})
+        data = partner_file(partner_rows(args.lines, args.structures), args.format)
+        filename = f"partenaires.{args.format}"
+        print(f"Fichier : {args.lines} lignes, {args.format.upper()}, {len(data) / 1e6:.1f} Mo")
+        previews, applies, confirms = [], [], []
+        for _round in range(args.rounds):
+            fresh_copy(base, work)
+            with database.connection_context():
+                previews.append(timed(lambda: preview_import("structures", filename, data)))
+                plan = previews[-1][3]
+                applies.append(timed(lambda: apply_import(plan, author="banc")))
+            fresh_copy(base, work)
+            with database.connection_context():
+                # What « Importer » does: the preview's plan again (checked still true), then the writes.
+                plan = preview_import("structures", filename, data)
+                confirms.append(timed(lambda: confirm_import(plan, "structures", filename, data)))
+        report("aperçu", previews, args.lines, previews[0][3].summary())
+        for error in previews[0][3].errors[:5]:
+            print("  erreur :", error)
+        report("écritures", applies, args.lines, applies[0][3])
+        report("import", confirms, args.lines, "(re-lecture du plan + écritures, comme « Importer »)")
+        if args.profile:
+            fresh_copy(base, work)
+            with database.connection_context():
+                print("=== aperçu ===")
+                plan = timed(lambda: preview_import("structures", filename, data), profile=True)[3]
+                print("=== import ===")
+                timed(lambda: confirm_import(plan, "structures", filename, data), profile=True)
+        if not database.is_closed():
+            database.close()
 
 
 if __name__ == "__main__":
