@@ -65,10 +65,10 @@ def backup(db, output):
 
 
 def sqlite_tables(connection):
-    """Each table of a SQLite database with its row count."""
-    names = [name for (name,) in connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-    )]
+    """Each table of a SQLite database with its row count: the data's own tables, not
+    the search indexes (FTS5 virtual tables and their shadow tables, in the copy too)."""
+    names = sorted(name for (schema, name, kind, *_rest) in connection.execute("PRAGMA table_list")
+                   if schema == "main" and kind == "table" and not name.startswith("sqlite_"))
     return {name: connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
 
 
