@@ -195,7 +195,7 @@ class ReferentView(BulkActions, ReferentPrivacy, RecordPage, MaillageModelView):
     column_default_sort = "nom"
     list_joins = ("structure",)
     column_formatters = {"date_maj": _date_maj_formatter, "trained": _trained_formatter}
-    column_export_computed = {"trained": ("bool", lambda row: bool(row.trained))}
+    column_export_computed = {"trained": ("bool", "trained")}  # the SQL alias (get_query)
     form_columns = (
         "civilite", "prenom", "nom", "fonction", "structure", "role", "courriel",
         "telephone", "date_designation", "actif", "date_maj", "notes",

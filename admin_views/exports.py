@@ -30,7 +30,7 @@ from documents.directory_export import (
     NATIONAL_NUMBERS, TO_COMPLETE, checked_text, data_inclusion_lines, short_directory,
     short_directory_filename, write_short_directory,
 )
-from documents.grid_export import ExportColumn, export_filename, grid_columns, write_grid
+from documents.grid_export import ExportColumn, export_filename, grid_columns, read_column, write_grid
 from documents.spreadsheets import dated_filename
 from models.audit import record_event
 from models.validation import parse_record_id
@@ -86,17 +86,12 @@ def _joined(view, name):
     return view._joined_tables()[name][1]
 
 
-def _text_of(alias):
-    return lambda row: getattr(row, alias, None)
-
-
 def _referent_extras(view, query):
     """The référent·e's territory (its structure's), for a grid listing structures by name only."""
     structure, territory = _joined(view, "structure"), Territory.alias("export_territory")
     query = (query.join_from(structure, territory, JOIN.LEFT_OUTER, on=(structure.territory == territory.id))
              .select_extend(fn.COALESCE(territory.name, "").alias("export_territory")))
-    return query, [("structure", ExportColumn("export_territory", "Territoire", "text",
-                                             _text_of("export_territory")))]
+    return query, [("structure", read_column("export_territory", "Territoire", "text", "export_territory"))]
 
 
 def _attendance_extras(view, query):
@@ -110,9 +105,8 @@ def _attendance_extras(view, query):
                             fn.COALESCE(territory.name, "").alias("export_territory")))
     return query, [
         (None, ExportColumn("export_date", "Date", "date", lambda row: row.training.date)),
-        ("referent", ExportColumn("export_structure", "Structure", "text", _text_of("export_structure"))),
-        ("export_structure", ExportColumn("export_territory", "Territoire", "text",
-                                          _text_of("export_territory"))),
+        ("referent", read_column("export_structure", "Structure", "text", "export_structure")),
+        ("export_structure", read_column("export_territory", "Territoire", "text", "export_territory")),
     ]
 
 

@@ -10,7 +10,7 @@ the SQL query count nor the memory grows with the number of rows.
 import re
 from collections import namedtuple
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from peewee import (
     Alias, BooleanField, DateField, DateTimeField, DecimalField, Field, FieldAlias, FloatField,
@@ -29,16 +29,33 @@ from .spreadsheets import (
 # Secrets, and the record version (bookkeeping of the edit forms, not data).
 NEVER_EXPORTED = {"password_hash", "session_token", "version"}
 
-ExportColumn = namedtuple("ExportColumn", "name header kind value")
-ExportColumn.__doc__ = "A grid column: its name, French header, cell kind and row → value getter."
+ExportColumn = namedtuple("ExportColumn", "name header kind value reads", defaults=(None,))
+ExportColumn.__doc__ = """A grid column: its name, French header, cell kind and row → value getter;
+`reads`, when known, is (attribute, convert or None): the value is convert(row.attribute)
+(None stays None), which lets the export read the query's tuples and select only that."""
+
+
+def read_column(name, header, kind, attribute, convert=None):
+    """An ExportColumn whose value is convert(row.attribute)."""
+    return ExportColumn(name, header, kind, _mapped(attrgetter(attribute), convert), (attribute, convert))
 
 
 def _mapped(getter, function):
+    if function is None:
+        return getter
+
     def value(row):
         raw = getter(row)
         return None if raw is None else function(raw)
 
     return value
+
+
+class Labels(dict):
+    """code → label; an unknown code reads as itself (`labels.__getitem__` is one C call)."""
+
+    def __missing__(self, key):
+        return key
 
 
 # Field class → cell kind, most specific first (MoneyField is a DecimalField…).
@@ -56,27 +73,26 @@ def field_kind(field):
     return next((kind for cls, kind in FIELD_KINDS if isinstance(field, cls)), "text")
 
 
-def field_value(field):
-    """row → the exported value of `field`: labels for codes, text for links."""
-    getter = attrgetter(field.name)
+def field_convert(field):
+    """stored value → exported value of `field`: labels for codes, text for links
+    (None: as stored)."""
     if isinstance(field, SlugListField):
-        labels = dict(field.choices or ())
-        return lambda row: ", ".join(labels.get(v, v) for v in getter(row) or ())
+        labels = Labels(field.choices or ())
+        return lambda values: ", ".join(map(labels.__getitem__, values))
     if field.choices:
-        labels = dict(field.choices)
-        return _mapped(getter, lambda value: labels.get(value, value))
+        return Labels(field.choices).__getitem__
     if isinstance(field, ForeignKeyField):
-        return _mapped(getter, str)
+        return str
     if isinstance(field, PhoneField):
-        return _mapped(getter, format_phone)
-    return getter
+        return format_phone
+    return None
 
 
 def grid_columns(model, names_and_headers, joined=(), computed=None, fallback=None):
     """ExportColumns for (name, header) pairs of a grid of `model`.
 
-    `computed` maps a name to (cell kind, row → value): the grid's own
-    declaration, which wins over a field of the same name. A foreign key is
+    `computed` maps a name to (cell kind, row → value, or the name of the
+    row's attribute that holds it): the grid's own declaration, which wins over a field of the same name. A foreign key is
     exported only when `joined` names it (it was fetched in the same query: no
     query per row). `fallback(name)` gives a row → text getter for any other
     column; None leaves it out.
@@ -90,11 +106,14 @@ def grid_columns(model, names_and_headers, joined=(), computed=None, fallback=No
         field = fields.get(name)
         if name in computed:
             kind, value = computed[name]
-            columns.append(ExportColumn(name, header, kind, value))
+            if isinstance(value, str):  # an attribute of the row (a SQL alias)
+                columns.append(read_column(name, header, kind, value))
+            else:
+                columns.append(ExportColumn(name, header, kind, value))
         elif field is not None:
             if field.primary_key or (isinstance(field, ForeignKeyField) and name not in joined):
                 continue
-            columns.append(ExportColumn(name, header, field_kind(field), field_value(field)))
+            columns.append(read_column(name, header, field_kind(field), name, field_convert(field)))
         elif fallback and fallback(name):
             columns.append(ExportColumn(name, header, "text", fallback(name)))
     return columns
@@ -124,12 +143,11 @@ def _related(model, fields):
     return build
 
 
-def tuple_row_class(query):
-    """A light row class over the tuples of `query` (a ModelSelect): the main
-    model's fields and the selected aliases as attributes, each joined model as
-    the attribute its join names — what the grid's getters read — without
-    building peewee model objects (a fifth of an export's time). None when the
-    query selects something else."""
+def tuple_layout(query):
+    """Where a row's attributes lie in the tuples of `query` (a ModelSelect):
+    (plain, related) — the main model's fields and the selected aliases as
+    name → index, each joined model as its join's attribute → (model, [(field
+    name, index)]). None when the query selects something else."""
     model = query.model
     joined = {dest: attr for dest, attr, *_ in query._joins.get(model, ())}
     plain, related = {}, {}
@@ -143,18 +161,80 @@ def tuple_row_class(query):
             related.setdefault(joined[column.model], (column.model, []))[1].append((name, index))
         else:
             return None
+    return plain, related
+
+
+def _related_builder(target, fields):
+    return _related(getattr(target, "model", target), fields)
+
+
+def tuple_row_class(query):
+    """A light row class over the tuples of `query` (see tuple_layout): the main
+    model's fields and the selected aliases as attributes, each joined model as
+    the attribute its join names — what the grid's getters read — without
+    building peewee model objects (a fifth of an export's time). None when the
+    query selects something else."""
+    layout = tuple_layout(query)
+    if layout is None:
+        return None
+    plain, related = layout
     attributes = {"__slots__": ("_values",), "__init__": lambda self, values: setattr(self, "_values", values)}
     for name, index in plain.items():
         attributes[name] = property(lambda self, i=index: self._values[i])
     for attr, (target, fields) in related.items():
-        build = _related(getattr(target, "model", target), fields)
+        build = _related_builder(target, fields)
         attributes[attr] = property(lambda self, build=build: build(self._values))
     return type("GridRow", (), attributes)
 
 
-def grid_rows(query, getters):
-    """Each row of `query` as the list of its exported values: through light
-    tuple rows when every getter reads them, else through peewee's objects."""
+def _joined_record(build, key):
+    """row tuple → the joined record, None when the row has none (its key is NULL)."""
+    return lambda row: None if row[key] is None else build(row)
+
+
+def narrowed_reading(query, columns):
+    """When every column says what it reads (ExportColumn.reads): `query` selecting
+    only that — and every alias, which its ORDER BY may name — and, per column, a
+    row tuple → value getter (an index, a label look-up: no row object). None otherwise."""
+    layout = tuple_layout(query)
+    if layout is None or any(column.reads is None for column in columns):
+        return None
+    plain, related = layout
+    returning = query._returning
+    wanted = {index for index, node in enumerate(returning) if isinstance(node, Alias)}
+    for attribute, _convert in (column.reads for column in columns):
+        if attribute in related:  # a foreign key reads as its joined record
+            wanted.update(index for _name, index in related[attribute][1])
+        elif attribute in plain:
+            wanted.add(plain[attribute])
+        else:
+            return None
+    kept = sorted(wanted)
+    position = {old: new for new, old in enumerate(kept)}
+    getters = []
+    for attribute, convert in (column.reads for column in columns):
+        if attribute in related:
+            target, fields = related[attribute]
+            key = dict(fields).get(getattr(target, "model", target)._meta.primary_key.name)
+            if key is None:
+                return None  # no key to tell a missing record (a LEFT JOIN) from one
+            get = _joined_record(_related_builder(target, [(name, position[index]) for name, index in fields]),
+                                 position[key])
+        else:
+            get = itemgetter(position[plain[attribute]])
+        getters.append(_mapped(get, convert))
+    return query.select(*(returning[index] for index in kept)), getters
+
+
+def grid_rows(query, columns):
+    """Each row of `query` as the list of its `columns`' values: straight from
+    tuples when every column says what it reads, else through light tuple rows
+    when every getter reads them, else through peewee's objects."""
+    narrowed = narrowed_reading(query, columns)
+    if narrowed is not None:
+        query, getters = narrowed
+        return ([get(row) for get in getters] for row in query.tuples().iterator())
+    getters = [column.value for column in columns]
     row_class = tuple_row_class(query)
     if row_class is not None:
         rows = query.tuples().iterator()
@@ -196,7 +276,7 @@ def write_grid(target, query, columns, title, author=None, filters_text=None, to
     ])
     sheet_columns = [Column(column.header, column.kind) for column in columns]
     header_row = GRID_HEADER_ROW
-    rows = grid_rows(query, [column.value for column in columns])
+    rows = grid_rows(query, columns)
     count = write_table(sheet, sheet_columns, rows, formats, header_row)
     row_index = header_row + count
     total_cols = [col for col, column in enumerate(columns)

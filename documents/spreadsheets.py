@@ -156,27 +156,23 @@ DATE_TYPES = (datetime.date, datetime.datetime)
 
 
 def cell_writer(kind, formats):
-    """A fast `write(sheet, row, col, value)` for one column, chosen once per column:
-    the common case (a number in a number column, text in a text column) takes
-    one type check and one xlsxwriter call."""
+    """`write(sheet, row, col, value)` for a column of `kind` (write_rows writes text
+    itself), chosen once per column: a value of the column's type takes one check
+    and one xlsxwriter call; anything else is a typed cell (write_value)."""
     if kind == "bool":
-        return write_value
-    cell_format = formats.of(kind)
-    if kind == "text":
         def write(sheet, row, col, value):
-            if value is None or value == "":
-                return
-            text = value if isinstance(value, str) else str(value)
-            if text.startswith(FORMULA_TRIGGERS):
-                text = QUOTE_PREFIX + text
-            sheet.write_string(row, col, text, cell_format)
+            if value.__class__ in (bool, int):  # True/False, or a database's 1/0
+                sheet.write_string(row, col, "Oui" if value else "Non")
+            else:
+                write_value(sheet, row, col, value)
         return write
-    typed = DATE_TYPES if kind in ("date", "datetime") else NUMBER_TYPES
-    typed_write = "write_datetime" if kind in ("date", "datetime") else "write_number"
+    cell_format = formats.of(kind)
+    dated = kind in ("date", "datetime")
+    typed = DATE_TYPES if dated else NUMBER_TYPES
 
     def write(sheet, row, col, value):
-        if isinstance(value, typed) and not isinstance(value, bool):
-            getattr(sheet, typed_write)(row, col, value, cell_format)
+        if isinstance(value, typed) and value.__class__ is not bool:
+            (sheet.write_datetime if dated else sheet.write_number)(row, col, value, cell_format)
         else:
             write_value(sheet, row, col, value, cell_format)
     return write
@@ -216,32 +212,6 @@ def text_lines(text, width):
     for paragraph in text.split("\n"):
         lines += max(1, -(-len(paragraph) // usable))
     return lines
-
-
-class RowHeights:
-    """Row heights for wrapped text: xlsxwriter writes no height, and LibreOffice
-    does not grow a row for its wrapped text when it opens a file, so a long
-    name would print cut; each row gets the lines its longest text needs."""
-
-    def __init__(self, columns, widths):
-        self.wrapped = [
-            (col, width) for col, (column, width) in enumerate(zip(columns, widths))
-            if column.kind == "text"
-        ]
-        self.limits = [(col, max(int(width * 1.1) - 1, 4)) for col, width in self.wrapped]
-
-    def lines(self, values):
-        lines = 1
-        for (col, limit), (_, width) in zip(self.limits, self.wrapped):
-            value = values[col]
-            if value and (len(value) > limit if isinstance(value, str) else True):
-                lines = max(lines, text_lines(str(value), width))
-        return lines
-
-    def set(self, sheet, row, values):
-        lines = self.lines(values)
-        if lines > 1:
-            sheet.set_row(row, LINE_HEIGHT * lines)
 
 
 def set_widths(sheet, columns, longest=None):
@@ -297,11 +267,46 @@ def write_header(sheet, columns, formats, row=0, widths=None):
 
 
 def start_table(sheet, columns, formats, head, header_row=0):
-    """Widths from the first rows `head` (a sample), the header; return
-    (widths, RowHeights) for the rows to write."""
+    """Widths from the first rows `head` (a sample), the header; return the widths."""
     widths = set_widths(sheet, columns, longest_texts(columns, head))
     write_header(sheet, columns, formats, header_row, widths)
-    return widths, RowHeights(columns, widths)
+    return widths
+
+
+def write_rows(sheet, columns, rows, formats, widths, row_index):
+    """Write `rows` (sequences of values in column order) under `row_index`; return
+    the last row written. Every export's hot loop: a text cell costs one check and
+    one write_string (neutralised, wrapped), other kinds one writer chosen per
+    column; a row gets the height its longest wrapped text needs (xlsxwriter writes
+    none, and LibreOffice does not grow a row for its wrapped text when it opens a
+    file: a long name would print cut)."""
+    write_string, set_row, wrap = sheet.write_string, sheet.set_row, formats.of("text")
+    texts = [(col, max(int(width * 1.1) - 1, 4), width)
+             for col, (column, width) in enumerate(zip(columns, widths)) if column.kind == "text"]
+    typed = [(col, cell_writer(column.kind, formats))
+             for col, column in enumerate(columns) if column.kind != "text"]
+    for values in rows:
+        row_index += 1
+        lines = 1
+        for col, limit, width in texts:
+            text = values[col]
+            if text is None:
+                continue
+            if text.__class__ is not str:
+                text = str(text)
+            if len(text) > limit:
+                lines = max(lines, text_lines(text, width))
+            elif not text:
+                continue
+            write_string(row_index, col, QUOTE_PREFIX + text if text.startswith(FORMULA_TRIGGERS) else text,
+                         wrap)
+        for col, write in typed:
+            value = values[col]
+            if value is not None:
+                write(sheet, row_index, col, value)
+        if lines > 1:
+            set_row(row_index, LINE_HEIGHT * lines)
+    return row_index
 
 
 def finish_table(sheet, columns, header_row, last_row, formats=None, widths=None):
@@ -333,14 +338,8 @@ def write_table(sheet, columns, rows, formats, header_row=0, empty_text="Aucune 
     """
     rows = iter(rows)
     head = [list(values) for values in islice(rows, WIDTH_SAMPLE_ROWS)]
-    widths, heights = start_table(sheet, columns, formats, head, header_row)
-    writers = [cell_writer(column.kind, formats) for column in columns]
-    row_index = header_row
-    for values in chain(head, rows):
-        row_index += 1
-        heights.set(sheet, row_index, values)
-        for col, (write, value) in enumerate(zip(writers, values)):
-            write(sheet, row_index, col, value)
+    widths = start_table(sheet, columns, formats, head, header_row)
+    row_index = write_rows(sheet, columns, chain(head, rows), formats, widths, header_row)
     count = row_index - header_row
     finish_table(sheet, columns, header_row, row_index, formats, widths)
     if not count and empty_text:

@@ -32,7 +32,10 @@ from admin_views.auth import SessionUser  # noqa: E402
 from app import create_app  # noqa: E402
 from models import Referent, Structure, Territory, User, database  # noqa: E402
 from models.training import is_trained_expression  # noqa: E402
-from documents.spreadsheets import open_workbook  # noqa: E402
+from documents.spreadsheets import DATE_FORMAT, FORMULA_TRIGGERS, open_workbook  # noqa: E402
+from models.db import reading_order  # noqa: E402
+from models.formatting import format_phone  # noqa: E402
+from peewee import JOIN, fn  # noqa: E402
 from models.users import create_or_reset_user  # noqa: E402
 
 PASSWORD = "mot-de-passe-du-banc"
@@ -127,21 +130,59 @@ def add_stock_view(app):
 
 
 def bare(app, client):
-    """The floor: the same columns, one SQL query as tuples, xlsxwriter's write()."""
+    """The floor: what the export writes, hand-written. The grid's SQL (same joins,
+    same reading order from the same index) selecting only the exported columns, as
+    tuples; the same typed cells — labels for codes, formatted phone numbers, Oui/Non,
+    dates as dates, text neutralised and written with write_string in the wrap format —
+    through xlsxwriter's typed calls; no title, widths nor row heights."""
+    territory = Territory.alias("export_territory")
     query = (
         Referent.select(
-            Referent.nom, Referent.prenom, Referent.fonction, Structure.nom, Referent.role,
-            Referent.courriel, Referent.telephone, is_trained_expression(), Referent.actif,
-            Referent.date_maj, Referent.civilite, Referent.date_designation, Referent.notes,
-        ).join(Structure).order_by(Referent.nom).tuples()
+            Referent.nom, Referent.prenom, Referent.fonction, Structure.nom, Structure.commune,
+            fn.COALESCE(territory.name, ""), Referent.role, Referent.courriel, Referent.telephone,
+            is_trained_expression(), Referent.actif, Referent.date_maj, Referent.civilite,
+            Referent.date_designation, Referent.notes,
+        ).join(Structure, JOIN.LEFT_OUTER)
+        .join(territory, JOIN.LEFT_OUTER, on=(Structure.territory == territory.id))
+        .order_by(reading_order(Referent.nom)).tuples()
     )
+    roles, civilites = dict(Referent.role.choices), dict(Referent.civilite.choices)
+
+    def safe(text):
+        return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
     with tempfile.TemporaryFile() as output:
         workbook = open_workbook(output, constant_memory=True)
+        wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        date = workbook.add_format({"num_format": DATE_FORMAT})
         sheet = workbook.add_worksheet("Référent·e·s")
-        for row_index, row in enumerate(query.iterator(), start=1):
-            for col, value in enumerate(row):
-                if value is not None:
-                    sheet.write(row_index, col, value)
+        text, day = sheet.write_string, sheet.write_datetime
+        for row, (nom, prenom, fonction, structure, commune, territoire, role, courriel, telephone,
+                  trained, actif, date_maj, civilite, designation, notes) in enumerate(
+                      query.iterator(), start=4):
+            text(row, 0, safe(nom), wrap)
+            text(row, 1, safe(prenom), wrap)
+            if fonction:
+                text(row, 2, safe(fonction), wrap)
+            if structure:
+                text(row, 3, safe(f"{structure} ({commune})" if commune else structure), wrap)
+            if territoire:
+                text(row, 4, safe(territoire), wrap)
+            text(row, 5, roles.get(role, role), wrap)
+            if courriel:
+                text(row, 6, safe(courriel), wrap)
+            if telephone:
+                text(row, 7, safe(format_phone(telephone)), wrap)
+            text(row, 8, "Oui" if trained else "Non")
+            text(row, 9, "Oui" if actif else "Non")
+            if date_maj:
+                day(row, 10, date_maj, date)
+            if civilite:
+                text(row, 11, civilites.get(civilite, civilite), wrap)
+            if designation:
+                day(row, 12, designation, date)
+            if notes:
+                text(row, 13, safe(notes), wrap)
         workbook.close()
         return output.tell()
 
