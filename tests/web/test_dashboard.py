@@ -81,3 +81,27 @@ def test_the_query_count_does_not_grow_with_the_directory(as_role):
         counts.append(queries.count)
     assert counts[0] == counts[1]
     assert card_link(board, "structures sans référent·e")[0] == "10100"
+
+
+def test_figures_are_kept_between_visits_and_follow_every_change(as_role):
+    """Back on the dashboard with nothing changed: the figures are not added up again.
+    A change anywhere (this process or another worker: a save, an insert without
+    history, an emptied and refilled database) shows at the next visit."""
+    territories, structures = make_network()
+    viewer = as_role("viewer")
+    assert card_link(page(viewer), "structures sans référent·e")[0] == "3"
+    with QueryCounter() as queries:
+        assert card_link(page(viewer), "structures sans référent·e")[0] == "3"
+    assert not any("GROUP BY" in statement for statement in queries.statements)
+    with database.connection_context():  # as another worker would: straight to the database
+        Structure.create(nom="Mairie de Jaunay", typologie="CCAS", territory=territories["RVC Poitiers"])
+    assert card_link(page(viewer), "structures sans référent·e")[0] == "4"
+    with database.connection_context():
+        Structure.insert_many([{"nom": "Sans historique", "typologie": "CCAS"}]).execute()
+    assert card_link(page(viewer), "structures sans référent·e")[0] == "5"
+    with database.connection_context():
+        Structure.delete().where(Structure.nom == "Sans historique").execute()
+        structure = Structure.get(Structure.nom == "Mairie de Jaunay")
+        structure.actif = False
+        structure.save()
+    assert card_link(page(viewer), "structures sans référent·e")[0] == "3"
