@@ -11,7 +11,7 @@ from models.network import (
     active_referent_count_expression, coverage_for, inactive_with_active_referents_expression,
     resource_person_expression, untrained_referent_expression, without_referent_expression,
 )
-from models.training import is_trained_expression
+from models.training import is_trained_column, is_trained_expression
 from models.formatting import format_date, format_percent, format_phone
 
 from .base import MaillageModelView, badge
@@ -202,7 +202,7 @@ class ReferentView(BulkActions, ReferentPrivacy, RecordPage, MaillageModelView):
     )
 
     def get_query(self):
-        return super().get_query().select_extend(is_trained_expression().alias("trained"))
+        return super().get_query().select_extend(is_trained_column().alias("trained"))
 
     def create_form(self, obj=None):
         return prefill_pickers(super().create_form(obj))  # ?structure=N, from a structure's page

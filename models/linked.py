@@ -4,7 +4,7 @@ relay; a territory's sub-territories and structures. Each list in reading order,
 in one query (the related records joined)."""
 from .db import reading_order
 from .directory import Referent, Structure, Territory, within_territory
-from .training import Attendance, Training, is_trained_expression
+from .training import Attendance, Training, is_trained_column
 
 TERRITORY_STRUCTURES_SHOWN = 200  # on a territory's page; the grid's filter gives them all
 
@@ -15,7 +15,7 @@ def _by_name(model):
 
 def structure_referents(structure):
     """Its référent·e·s by name (nom, prénom), each with `trained` (True/False)."""
-    query = (Referent.select(Referent, is_trained_expression().alias("trained"))
+    query = (Referent.select(Referent, is_trained_column().alias("trained"))
              .where(Referent.structure == structure.id)
              .order_by(reading_order(Referent.nom), reading_order(Referent.prenom), Referent.id))
     return list(query)

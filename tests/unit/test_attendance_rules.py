@@ -4,7 +4,7 @@ import datetime
 import pytest
 
 from models import Attendance, Referent, Training, ValidationError, database
-from models.training import is_trained, is_trained_expression
+from models.training import is_trained, is_trained_column, is_trained_expression
 from tests.helpers import make_referent, make_structure
 
 
@@ -82,10 +82,11 @@ def test_trained_means_present_at_one_training_at_least_in_python_and_in_sql():
         in_sql = {r.nom for r in Referent.select().where(is_trained_expression())}
         in_python = {r.nom for r in Referent.select() if is_trained(r)}
         assert in_sql == in_python == {"Présente", "Une fois"}
-        # the grid's column reads the same expression per row
-        column = {
-            r.nom: bool(r.trained)
-            for r in Referent.select(Referent.nom, is_trained_expression().alias("trained"))
-        }
-        assert column == {"Jamais": False, "Absente": False, "Présente": True, "Une fois": True}
+        # the grid's column (a look-up per row) and the filters' form say the same
+        for expression in (is_trained_column, is_trained_expression):
+            column = {
+                r.nom: bool(r.trained)
+                for r in Referent.select(Referent.nom, expression().alias("trained"))
+            }
+            assert column == {"Jamais": False, "Absente": False, "Présente": True, "Une fois": True}
     assert not is_trained(never)
