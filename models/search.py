@@ -177,7 +177,14 @@ def _holds(source, words):
             return source << _ids_holding(target, indexed)
         conditions.insert(0, key << _ids_holding(target, indexed))
     condition = functools.reduce(operator.and_, conditions)
-    return source << target.select(key).where(condition) if foreign else condition
+    if not foreign:
+        return condition
+    ids = target.select(key).where(condition)
+    if is_sqlite():
+        return source << ids
+    # = ANY(ARRAY(…)): PostgreSQL reads each source's ids in the foreign key's index and
+    # ORs the bitmaps; with IN it scanned the whole table (attendances: 75 → 23 ms at L).
+    return source == fn.ANY(fn.ARRAY(ids))
 
 
 def matches_search(sources, term):
