@@ -23,7 +23,7 @@ from models.db import (
     ConflictError, VersionedModel, alphabetical, is_bookkeeping, is_sqlite, label_columns,
     reading_order,
 )
-from models.search import matches_search, search_fields
+from models.search import is_selective, matches_search, search_fields
 from models.validation import parse_record_id
 from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
 from models.formatting import (
@@ -428,7 +428,7 @@ class MaillageModelView(AccessRules, ModelView):
         if self._search_supported and search and searched:
             condition = matches_search(searched, search)
             if condition is not None:
-                g.maillage_searching = True
+                g.maillage_searching = is_selective(search)
                 query, counted = query.where(condition), counted.where(condition)
         elif self._search_supported and search:
             for value in filter(None, search.split(" ")):
@@ -530,8 +530,9 @@ class MaillageModelView(AccessRules, ModelView):
             return super()._sort_clause(query, joins, sort_field, sort_desc)
         order = [reading_order(column) for column in columns]
         if g.get("maillage_searching") and is_sqlite():
-            # A search keeps few rows: SQLite sorts them, rather than walking the whole
-            # reading-order index and testing each row (it cannot tell how many match).
+            # A search with a long word keeps few rows: SQLite sorts them, rather than
+            # walking the whole reading-order index and testing each row (it cannot tell
+            # how many match).
             order = [alphabetical(column.concat("")) if isinstance(column, (CharField, TextField))
                      and not column.choices else sort for column, sort in zip(columns, order)]
         return query, joins, NodeList([o.desc() if sort_desc else o.asc() for o in order], ", ")

@@ -210,6 +210,13 @@ def matches_search(sources, term):
         functools.reduce(operator.or_, (_holds(source, [word]) for source in sources)) for word in words))
 
 
+def is_selective(term):
+    """True when `term` has a word of FTS_SHORTEST_WORD characters or more: such a
+    search keeps few rows (a grid sorts them), where words of one or two letters keep
+    most of the table (a grid reads it in its reading-order index)."""
+    return any(len(word) >= FTS_SHORTEST_WORD for word in search_words(term))
+
+
 def refresh_search_text(model, ids=None):
     """Recompute `search_text` of `model`'s rows (all, or those of `ids`) from their
     values: after writes that do not go through save() (insert_many, bulk UPDATEs of

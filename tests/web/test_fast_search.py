@@ -185,3 +185,16 @@ def test_the_referent_grid_does_not_grow_with_the_structures(as_role):
         ]).execute()
     large = len(viewer.get("/admin/referent/").data)
     assert abs(large - small) < 200, (small, large)
+
+
+@pytest.mark.parametrize("term", ["ch", "chat", "ch chat"])
+def test_found_rows_come_in_reading_order_with_short_and_long_words(as_role, term):
+    """Words of 1-2 letters read the reading-order index, longer ones sort what they
+    find: the same French order either way (accents and case aside)."""
+    from tests.helpers import grid_column
+    for name in ("Château d'eau", "chapelle", "Chatellerault", "CHÂTEAU-GARNIER", "Échat", "achat"):
+        make_structure(name, typologie="ASSO")
+    page = page_of(as_role("viewer"), f"/admin/structure/?page_size=100&search={urllib.parse.quote(term)}")
+    listed = grid_column(page, "nom")
+    expected = ["achat", "chapelle", "Château d'eau", "CHÂTEAU-GARNIER", "Chatellerault", "Échat"]
+    assert listed == [name for name in expected if "chat" in name.lower().replace("â", "a") or term == "ch"]
