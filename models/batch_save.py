@@ -13,10 +13,8 @@ of two or three per record.
 
 Call it inside a transaction (database.atomic()): a failure leaves nothing.
 """
-from peewee import Case
-
 from . import audit
-from .db import ConflictError, VersionedModel
+from .db import ConflictError, VersionedModel, database
 from .validation import ValidationError
 
 # Bound parameters per statement: SQLite allows 32 766 (since 3.32), PostgreSQL 65 535.
@@ -35,55 +33,77 @@ class BatchConflict(ConflictError):
         self.model, self.record_id, self.current, self.changed = model, None, None, []
 
 
+def _quoted(name):
+    """A table or column name as SQLite and PostgreSQL both read it."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _chunks(items, size):
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
 
-def _prepare(record, taken):
+def _prepare(record, taken, cleaned):
     """What BaseModel.save does before writing."""
-    record.full_clean(taken=taken)
+    if not cleaned:
+        record.full_clean(taken=taken)
     record._fill_search_text({})
 
 
-def save_many(records, taken=None):
+def save_many(records, taken=None, cleaned=False):
     """Save `records` (one model); `taken`: as for full_clean (values unique
-    fields already hold, read once). Returns the number of rows written."""
+    fields already hold, read once). `cleaned`: the caller has just run
+    full_clean(taken) on each record and changed none since (an import's plan, made
+    in the same request): it is not run twice. Returns the number of rows written."""
     if not records:
         return 0
     model = type(records[0])
     for record in records:
-        _prepare(record, taken)
+        _prepare(record, taken, cleaned)
     new = [r for r in records if r._pk is None]
     changed = [r for r in records if r._pk is not None]
     entries = _insert(model, new) + _update(model, changed)
     if model._meta.audited:
-        for chunk in _chunks(entries, MAX_PARAMETERS // 8):
-            audit.AuditEntry.insert_many(chunk).execute()
+        _insert_rows(audit.AuditEntry, entries)
     for record in records:
         record._dirty.remember()
     return len(records)
+
+
+def _insert_rows(model, rows, returning=False):
+    """INSERT `rows` (dicts: field name → value, a missing one NULL) of `model`, a
+    chunk per statement: the statement peewee's insert_many writes, without building
+    a node per value. With `returning`, the new ids, in the rows' order."""
+    primary_key = model._meta.primary_key
+    fields = [f for f in model._meta.sorted_fields if f is not primary_key]
+    columns = ", ".join(_quoted(field.column_name) for field in fields)
+    row_marks = f"({', '.join(database.param for _field in fields)})"
+    tail = f" RETURNING {_quoted(primary_key.column_name)}" if returning else ""
+    ids = []
+    for chunk in _chunks(rows, max(1, MAX_PARAMETERS // len(fields))):
+        sql = (f"INSERT INTO {_quoted(model._meta.table_name)} ({columns}) VALUES "
+               f"{', '.join([row_marks] * len(chunk))}{tail}")
+        params = [field.db_value(row.get(field.name)) for row in chunk for field in fields]
+        cursor = database.execute_sql(sql, params)
+        if returning:
+            ids += [row[0] for row in cursor.fetchall()]
+    return ids
 
 
 def _insert(model, records):
     if not records:
         return []
     primary_key = model._meta.primary_key
-    fields = [f for f in model._meta.sorted_fields if f is not primary_key]
-    versioned = issubclass(model, VersionedModel)
-    for record in records:
-        if versioned:
+    if issubclass(model, VersionedModel):
+        for record in records:
             record.version = 1
+    ids = _insert_rows(model, [record.__data__ for record in records], returning=True)
     name = model.__name__
     entries = []
-    for chunk in _chunks(records, max(1, MAX_PARAMETERS // len(fields))):
-        rows = [{field: record.__data__.get(field.name) for field in fields} for record in chunk]
-        cursor = model.insert_many(rows).returning(primary_key).execute()
-        ids = [row[0] if isinstance(row, tuple) else getattr(row, primary_key.name) for row in cursor]
-        for record, record_id in zip(chunk, ids):
-            setattr(record, primary_key.name, record_id)
-            entries.append(audit._entry("create", name, record_id, audit._label(record),
-                                        audit._values(record, record.__data__)))
+    for record, record_id in zip(records, ids):
+        setattr(record, primary_key.name, record_id)
+        entries.append(audit._entry("create", name, record_id, audit._label(record),
+                                    audit._values(record, record.__data__)))
     return entries
 
 
@@ -103,18 +123,27 @@ def _update(model, records):
     names = sorted({field for _record, changes in pending for field in changes})
     fields = [model._meta.fields[n] for n in names] + bookkeeping
     size = max(1, min(MAX_UPDATE_ROWS, MAX_PARAMETERS // (2 * len(fields) + 4)))
+    key = _quoted(primary_key.column_name)
+    mark = database.param
     for chunk in _chunks(pending, size):
-        ids = [record._pk for record, _changes in chunk]
-        values = {
-            field: Case(primary_key, [(record._pk, field.db_value(record.__data__.get(field.name)))
-                                      for record, _changes in chunk], field)
-            for field in fields
-        }
-        condition = primary_key.in_(ids)
+        # The statement peewee would write with Case(), without a node per value.
+        whens = " ".join([f"WHEN {mark} THEN {mark}"] * len(chunk))
+        assignments, params = [], []
+        for field in fields:
+            column = _quoted(field.column_name)
+            assignments.append(f"{column} = CASE {key} {whens} ELSE {column} END")
+            for record, _changes in chunk:
+                params += [record._pk, field.db_value(record.__data__.get(field.name))]
+        condition = f"{key} IN ({', '.join([mark] * len(chunk))})"
+        params += [record._pk for record, _changes in chunk]
         if versioned:
-            values[model.version] = model.version + 1
-            condition &= model.version == Case(primary_key, [(r._pk, r.version) for r, _c in chunk])
-        if model.update(values).where(condition).execute() != len(chunk):
+            version = _quoted(model.version.column_name)
+            assignments.append(f"{version} = {version} + 1")
+            condition += f" AND {version} = CASE {key} {whens} END"
+            for record, _changes in chunk:
+                params += [record._pk, record.version]
+        sql = f"UPDATE {_quoted(model._meta.table_name)} SET {', '.join(assignments)} WHERE {condition}"
+        if database.execute_sql(sql, params).rowcount != len(chunk):
             raise BatchConflict(model)
         if versioned:
             for record, _changes in chunk:

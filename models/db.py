@@ -199,9 +199,11 @@ def unique_fields(model):
 
 def taken_values(model, records):
     """For `full_clean(taken=…)`: field name → {value: primary key} over `records`
-    (every record of `model`, already read)."""
+    (every record of `model`, already read: records, or rows as dicts of field values)."""
+    key = model._meta.primary_key.name
+    rows = [r if isinstance(r, dict) else r.__data__ for r in records]
     return {
-        field.name: {r.__data__[field.name]: r._pk for r in records if r.__data__.get(field.name) is not None}
+        field.name: {row[field.name]: row[key] for row in rows if row.get(field.name) is not None}
         for field in unique_fields(model)
     }
 

@@ -241,8 +241,26 @@ def _metropolitan_e164(raw):
     national = match.group(1)
     if f"0{national}"[:4] in OVERSEAS_CANDIDATE_PREFIXES:
         return None
-    number = phonenumbers.PhoneNumber(country_code=33, national_number=int(national))
-    return f"+33{national}" if phonenumbers.is_valid_number(number) else None
+    return f"+33{national}" if _FRENCH_VALID_NUMBER_RE.fullmatch(national) else None
+
+
+def _french_valid_number_re():
+    """One regex for phonenumbers' is_valid_number on a 9-digit French national number:
+    its general pattern, and the pattern of any number type (fixed, mobile, free…)
+    that allows 9 digits, all from phonenumbers' own metadata."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("FR")
+    descriptions = [getattr(metadata, kind) for kind in (
+        "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan",
+        "voicemail", "fixed_line", "mobile")]
+    types = [d.national_number_pattern for d in descriptions
+             if d is not None and d.national_number_pattern and (not d.possible_length or 9 in d.possible_length)]
+    general = metadata.general_desc
+    if general.possible_length and 9 not in general.possible_length:
+        return re.compile(r"(?!)")  # matches nothing: phonenumbers decides every number
+    return re.compile(f"(?=(?:{general.national_number_pattern})$)(?:{'|'.join(f'(?:{t})' for t in types)})")
+
+
+_FRENCH_VALID_NUMBER_RE = _french_valid_number_re()
 
 
 @functools.lru_cache(maxsize=65_536)

@@ -32,6 +32,8 @@ from stdnum import luhn  # noqa: E402
 from app import create_app  # noqa: E402
 from documents.importing import apply_import, plan_import  # noqa: E402
 from models import Referent, Structure, Territory, database  # noqa: E402
+from models.opening_hours import parse_opening_hours  # noqa: E402
+from models.validation import clean_phone  # noqa: E402
 
 BATCH = 1000
 HEADER = ["Nom", "Typologie", "SIRET", "Adresse", "Code postal", "Commune", "Téléphone",
@@ -126,7 +128,10 @@ def confirm_import(plan, kind, filename, data):
 
 def timed(function, profile=False):
     """(wall seconds, CPU seconds, queries, result) of one call; with `profile`, prints
-    cProfile's top functions by own time and by cumulative time."""
+    cProfile's top functions by own time and by cumulative time. The values remembered
+    per text (phone numbers, opening hours) are forgotten first: a new file's are new."""
+    clean_phone.cache_clear()
+    parse_opening_hours.cache_clear()
     profiler = cProfile.Profile() if profile else None
     with QueryCounter() as queries:
         start, cpu = time.perf_counter(), time.process_time()
@@ -166,7 +171,7 @@ def base_file(directory, structures, referents, cache):
 
 def fresh_copy(base, target):
     """`target` made a copy of `base` again (the previous round wrote into it)."""
-    if not database.is_closed():
+    if database.obj is not None and not database.is_closed():
         database.close()
     for suffix in ("-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)

@@ -1,6 +1,7 @@
 """What each kind of file holds: its columns (field, template header, other
 accepted headers), the required ones, and how a cell becomes a field value."""
 import datetime
+import functools
 import re
 
 from peewee import BooleanField, DateField, IntegerField
@@ -16,9 +17,19 @@ TRUE_WORDS = {"oui", "o", "vrai", "x", "1", "yes", "true"}
 FALSE_WORDS = {"non", "n", "faux", "0", "no", "false"}
 
 
+APOSTROPHES_RE = re.compile(r"[’‘`´]")
+NOT_WORD_RE = re.compile(r"[^a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=65_536)
+def _folded_key(text):
+    return NOT_WORD_RE.sub(" ", ascii_fold(APOSTROPHES_RE.sub(" ", text)).lower()).strip()
+
+
 def header_key(text):
-    """'Téléphone ' → 'telephone', 'Code  postal' → 'code postal', 'd’action' → 'd action'."""
-    return re.sub(r"[^a-z0-9]+", " ", ascii_fold(re.sub(r"[’‘`´]", " ", text or "")).lower()).strip()
+    """'Téléphone ' → 'telephone', 'Code  postal' → 'code postal', 'd’action' → 'd action'.
+    Remembered per text: a file repeats its typologies, territories and yes/no."""
+    return _folded_key(text or "")
 
 
 class ImportSpec:
@@ -160,8 +171,9 @@ def _choice(text, choices, message, keys=None):
     return code
 
 
-def _slugs(text, choices, message):
-    return [_choice(part, choices, message) for part in re.split(r"[,;\n]", text) if part.strip()]
+def _slugs(text, choices, message, keys=None):
+    keys = keys or choice_keys(choices)
+    return [_choice(part, choices, message, keys) for part in re.split(r"[,;\n]", text) if part.strip()]
 
 
 def _boolean(text):
@@ -191,44 +203,65 @@ def _date(value, text):
         raise ValueError(f"Date attendue au format jj/mm/aaaa : « {text} ».")
 
 
-def field_value(spec, field_name, value, lookups):
-    """The model value of one cell; ValueError with a French message if wrong.
-    `lookups` finds the territories and structures a cell names, without a query."""
-    text = cell_text(value)
+def _territory(text, lookups):
+    territory = lookups.territories.get(header_key(text))
+    if territory is None:
+        raise ValueError(f"Territoire inconnu : « {text} » (créez-le d'abord dans Territoires).")
+    return territory
+
+
+def _structure(text, lookups):
+    structure = lookups.structures_by_label.get(header_key(text))
+    if structure is None:
+        raise ValueError(f"Structure inconnue : « {text} » (importez d'abord les structures).")
+    return structure
+
+
+def _structure_by_siret(text, lookups):
+    structure = lookups.structures_by_siret.get(clean_siret(text))
+    if structure is None:
+        raise ValueError(f"Aucune structure n'a le SIRET « {text} ».")
+    return structure
+
+
+def _padded(width):
+    """'8600' → '08600' for a code postal, '73282932000074' spaced or shortened → 14 digits."""
+    def read(text):
+        compact = text.replace(" ", "") if width == 14 else text
+        return compact.zfill(width) if compact.isdigit() else text
+    return read
+
+
+def column_reader(spec, field_name):
+    """How a cell of the column of `field_name` becomes its value, chosen once per
+    column: read(value, text, lookups), ValueError with a French message if wrong."""
     if field_name == "id":
-        return _integer(text)
+        return lambda value, text, lookups: _integer(text)
     if field_name == "typologie":
-        return _choice(text, TYPOLOGIES, "Typologie inconnue", TYPOLOGY_KEYS)
+        return lambda value, text, lookups: _choice(text, TYPOLOGIES, "Typologie inconnue", TYPOLOGY_KEYS)
     if field_name == "role":
-        return _choice(text, REFERENT_ROLES, "Rôle inconnu")
-    if field_name == "territory":
-        territory = lookups.territories.get(header_key(text))
-        if territory is None:
-            raise ValueError(f"Territoire inconnu : « {text} » (créez-le d'abord dans Territoires).")
-        return territory
-    if field_name == "structure":
-        structure = lookups.structures_by_label.get(header_key(text))
-        if structure is None:
-            raise ValueError(f"Structure inconnue : « {text} » (importez d'abord les structures).")
-        return structure
-    if field_name == "structure_siret":
-        structure = lookups.structures_by_siret.get(clean_siret(text))
-        if structure is None:
-            raise ValueError(f"Aucune structure n'a le SIRET « {text} ».")
-        return structure
+        keys = choice_keys(REFERENT_ROLES)
+        return lambda value, text, lookups: _choice(text, REFERENT_ROLES, "Rôle inconnu", keys)
+    named = {"territory": _territory, "structure": _structure, "structure_siret": _structure_by_siret}
+    if field_name in named:
+        find = named[field_name]
+        return lambda value, text, lookups: find(text, lookups)
     field = spec.model._meta.fields[field_name]
     if isinstance(field, SlugListField):
-        return _slugs(text, field.choices, "Valeur inconnue du référentiel data·inclusion")
+        keys = choice_keys(field.choices)
+        return lambda value, text, lookups: _slugs(text, field.choices,
+                                                   "Valeur inconnue du référentiel data·inclusion", keys)
     if isinstance(field, BooleanField):
-        return _boolean(text)
+        return lambda value, text, lookups: _boolean(text)
     if isinstance(field, IntegerField):
-        return _integer(text)
+        return lambda value, text, lookups: _integer(text)
     if isinstance(field, DateField):
-        return _date(value, text)
+        return lambda value, text, lookups: _date(value, text)
     if field.choices:
-        return _choice(text, field.choices, "Valeur inconnue")
-    if field_name == "code_postal" and text.isdigit():
-        return text.zfill(5)
-    if field_name == "siret" and text.replace(" ", "").isdigit():
-        return text.replace(" ", "").zfill(14)
-    return text
+        keys = choice_keys(field.choices)
+        return lambda value, text, lookups: _choice(text, field.choices, "Valeur inconnue", keys)
+    pad = {"code_postal": _padded(5), "siret": _padded(14)}.get(field_name)
+    if pad:
+        return lambda value, text, lookups: pad(text)
+    return lambda value, text, lookups: text
+

@@ -4,7 +4,7 @@ import io
 import openpyxl
 import pytest
 
-from models import Referent, Structure, database
+from models import Referent, Structure, batch_save, database
 from models.audit import AuditEntry
 from tests.helpers import confirm_import, make_structure, make_territory, upload_import, xlsx_bytes
 
@@ -177,10 +177,14 @@ def test_a_failure_while_writing_writes_nothing(as_role, monkeypatch):
     editor = as_role("editor")
     _upload(editor, _csv("Première;ASSO;;;;Poitiers;;;;", "Seconde;ASSO;;;;Poitiers;;;;"))
 
-    def failing_audit(*args, **kwargs):  # the structures are inserted, their audit rows fail
-        raise RuntimeError("panne disque")
+    insert_rows = batch_save._insert_rows
 
-    monkeypatch.setattr(AuditEntry, "insert_many", failing_audit)
+    def failing_audit(model, rows, returning=False):  # the structures are inserted, their audit rows fail
+        if model is AuditEntry:
+            raise RuntimeError("panne disque")
+        return insert_rows(model, rows, returning)
+
+    monkeypatch.setattr(batch_save, "_insert_rows", failing_audit)
     with pytest.raises(RuntimeError):
         _confirm(editor)
     assert _structures() == {}
