@@ -172,7 +172,10 @@ def _values(record, data):
     """field → value of every filled field: what a create or a delete records."""
     values = {}
     for field in _recorded_fields(record):
-        value = _canonical(field, data.get(field.name))
+        value = data.get(field.name)
+        if value is None:  # None reads back as None (a slug list as []): not recorded
+            continue
+        value = _canonical(field, value)
         if value is not None and value != []:
             values[field.name] = _plain(field, value)
     return values
@@ -184,8 +187,10 @@ def _changed(record, before):
     for field in _recorded_fields(record):
         if field.name not in record.__data__:
             continue
-        old = _canonical(field, before.get(field.name))
-        new = _canonical(field, record.__data__[field.name])
+        old, new = before.get(field.name), record.__data__[field.name]
+        if old is new or (type(old) is type(new) and old == new):  # read back alike: unchanged
+            continue
+        old, new = _canonical(field, old), _canonical(field, new)
         if old != new:
             changes[field.name] = [_plain(field, old), _plain(field, new)]
     return changes
