@@ -24,6 +24,9 @@ from .access import EDIT, AccessRules
 from .exports import XLSX_MIMETYPE
 from .pending_uploads import ConfirmForm, PendingUpload
 
+# The preview lists this many lines and errors at most (the counts cover all of them,
+# the error file holds every refused line): 10 000 table rows made a 1.2 MB page.
+PREVIEW_LINES = 200
 ERRORS_SUFFIX = ".erreurs.xlsx"  # the refused lines of the preview, kept past the confirmation
 TOO_LARGE = f"Le fichier dépasse la taille maximale de {MAX_IMPORT_BYTES // (1024 * 1024)} Mo."
 
@@ -67,7 +70,7 @@ class ImportView(PendingUpload, AccessRules, BaseView):
     def _page(self, form, plan=None, error=None, status=200):
         return self.render(
             "import.html", view=self, form=form, plan=plan, error=error,
-            confirm_form=ConfirmForm(), actions=ACTION_LABELS,
+            confirm_form=ConfirmForm(), actions=ACTION_LABELS, shown=PREVIEW_LINES,
         ), status
 
     @expose("/", methods=("GET", "POST"))

@@ -164,15 +164,14 @@ def clean_opening_hours(value):
 NO_SIREN = "000000000"
 
 
-# The Luhn sum of a digit at an even place from the right, doubled.
-LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+# A digit at an even place from the right, doubled, as Luhn sums it (7 → 14 → 5).
+LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")
 LA_POSTE_SIREN = "356000000"  # its establishments' SIRET use a sum of digits, not Luhn
 SIRET_DIGITS_RE = re.compile(r"[0-9]{14}")
 
 
 def _luhn_valid(digits):
-    return (sum(map(int, digits[-1::-2]))
-            + sum(LUHN_DOUBLED[int(d)] for d in digits[-2::-2])) % 10 == 0
+    return (sum(map(int, digits[-1::-2])) + sum(map(int, digits[-2::-2].translate(LUHN_DOUBLED)))) % 10 == 0
 
 
 def _plain_valid_siret(value):

@@ -33,6 +33,7 @@ from app import create_app  # noqa: E402
 from documents.importing import apply_import, plan_import  # noqa: E402
 from models import Referent, Structure, Territory, database  # noqa: E402
 from models.opening_hours import parse_opening_hours  # noqa: E402
+from models.users import create_or_reset_user  # noqa: E402
 from models.validation import clean_phone  # noqa: E402
 
 BATCH = 1000
@@ -178,6 +179,29 @@ def fresh_copy(base, target):
     shutil.copyfile(base, target)
 
 
+def web_rounds(app, base, work, data, filename, args):
+    """The import page as an editor waits for it (Flask's test client, no network):
+    the upload (plan, page, error file) then « Confirmer l'import » (plan again, writes)."""
+    from tests.helpers import PASSWORD, Browser, confirm_import, upload_import
+
+    url = "/admin/structure/import/"
+    uploads, confirms = [], []
+    for _round in range(args.rounds):
+        fresh_copy(base, work)
+        with database.connection_context():
+            create_or_reset_user("banc@exemple.fr", PASSWORD, role="editor")
+        browser = Browser(app.test_client())
+        browser.login("banc@exemple.fr")
+        upload = timed(lambda: upload_import(browser, url, data, filename))
+        assert upload[3].status_code == 200, upload[3].status_code
+        uploads.append((*upload[:3], len(upload[3].data)))
+        confirm = timed(lambda: confirm_import(browser, url), profile=args.profile and _round == 0)
+        assert confirm[3].status_code == 302, confirm[3].data[:300]
+        confirms.append(confirm)
+    report("page aperçu", uploads, args.lines, f"page de {uploads[0][3] / 1000:.0f} Ko")
+    report("page import", confirms, args.lines, "(« Confirmer l'import »)")
+
+
 def report(name, runs, lines, extra=""):
     wall = statistics.median(r[0] for r in runs)
     cpu = statistics.median(r[1] for r in runs)
@@ -194,6 +218,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="mesures de chaque étape (médiane)")
     parser.add_argument("--format", choices=("csv", "xlsx", "ods"), default="csv")
     parser.add_argument("--cache", help="dossier où garder la base construite d'un passage à l'autre")
+    parser.add_argument("--web", action="store_true",
+                        help="mesurer aussi les pages : dépôt du fichier (aperçu) et « Confirmer l'import »")
     parser.add_argument("--profile", action="store_true",
                         help="profil cProfile de l'aperçu et de l'import (temps propre et cumulé)")
     args = parser.parse_args()
@@ -202,7 +228,8 @@ def main():
         base = base_file(directory, args.structures, args.referents, args.cache)
         work = Path(directory) / "bench.db"
         fresh_copy(base, work)
-        create_app({"INSTANCE_PATH": directory, "DATABASE_URL": f"sqlite:///{work}", "SEED_ON_START": False})
+        app = create_app({"INSTANCE_PATH": directory, "DATABASE_URL": f"sqlite:///{work}",
+                          "SEED_ON_START": False})
         data = partner_file(partner_rows(args.lines, args.structures), args.format)
         filename = f"partenaires.{args.format}"
         print(f"Fichier : {args.lines} lignes, {args.format.upper()}, {len(data) / 1e6:.1f} Mo")
@@ -223,6 +250,8 @@ def main():
             print("  erreur :", error)
         report("écritures", applies, args.lines, applies[0][3])
         report("import", confirms, args.lines, "(re-lecture du plan + écritures, comme « Importer »)")
+        if args.web:
+            web_rounds(app, base, work, data, filename, args)
         if args.profile:
             fresh_copy(base, work)
             with database.connection_context():
