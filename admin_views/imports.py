@@ -1,4 +1,5 @@
 """Import of the partner file: upload, preview, confirm (editors and admins)."""
+import pickle
 import tempfile
 
 from flask import flash, redirect, request, send_file, session, url_for
@@ -10,7 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import FileField, SelectField
 
 from documents.importing import (
-    ACTION_LABELS, MAX_IMPORT_BYTES, SPECS, ImportFileError, apply_import, plan_import,
+    ACTION_LABELS, MAX_IMPORT_BYTES, SPECS, ImportFileError, ImportPlan, apply_import, plan_import,
     write_errors, write_template,
 )
 from documents.importing.plan import import_detail
@@ -28,6 +29,9 @@ from .pending_uploads import ConfirmForm, PendingUpload
 # the error file holds every refused line): 10 000 table rows made a 1.2 MB page.
 PREVIEW_LINES = 200
 ERRORS_SUFFIX = ".erreurs.xlsx"  # the refused lines of the preview, kept past the confirmation
+# The preview's plan, as plain values (ImportPlan.state): the confirmation writes it
+# when the directory has not changed since, instead of planning the file again.
+PLAN_SUFFIX = ".plan"
 TOO_LARGE = f"Le fichier dépasse la taille maximale de {MAX_IMPORT_BYTES // (1024 * 1024)} Mo."
 
 
@@ -95,11 +99,22 @@ class ImportView(PendingUpload, AccessRules, BaseView):
         except ImportFileError as error:
             return self._page(form, error=str(error), status=400)
         token = self._keep_upload(data, filename=upload.filename, territory=territory_id)
+        self._pending_path(token + PLAN_SUFFIX).write_bytes(pickle.dumps(plan.state()))
         if plan.errors:
             with open(self._pending_path(token + ERRORS_SUFFIX), "wb") as output:
                 write_errors(output, plan)
         session[f"import-{self.kind}-errors"] = token if plan.errors else None
         return self._page(form, plan=plan)
+
+    def _kept_plan(self, token):
+        """The preview's plan (read once: its file goes), or None."""
+        path = self._pending_path(token + PLAN_SUFFIX)
+        try:
+            state = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        path.unlink(missing_ok=True)
+        return ImportPlan.from_state(pickle.loads(state))  # written by the preview, in our instance folder
 
     @staticmethod
     def _territory(territory_id):
@@ -123,8 +138,10 @@ class ImportView(PendingUpload, AccessRules, BaseView):
             return data
         valid_only = request.form.get("mode") == "valid"
         try:
-            plan = plan_import(self.kind, pending["filename"], data,
-                               territory=self._territory(pending.get("territory")))
+            plan = self._kept_plan(pending["token"])
+            if plan is None:  # a preview kept before plans were: the file is planned again
+                plan = plan_import(self.kind, pending["filename"], data,
+                                   territory=self._territory(pending.get("territory")))
             counts = apply_import(plan, author=current_user.email, valid_only=valid_only)
             record_event("import", self.spec.model, detail=import_detail(pending["filename"], counts))
         except (ImportFileError, ValidationError) as error:

@@ -28,8 +28,8 @@ CONFLICT = ("Une fiche du fichier a été modifiée par quelqu'un d'autre pendan
 class BatchConflict(ConflictError):
     """A row of the batch changed since it was read: the whole batch is refused."""
 
-    def __init__(self, model):
-        ValidationError.__init__(self, {"__all__": CONFLICT})
+    def __init__(self, model, message=CONFLICT):
+        ValidationError.__init__(self, {"__all__": message})
         self.model, self.record_id, self.current, self.changed = model, None, None, []
 
 

@@ -17,6 +17,7 @@ import cProfile
 import datetime
 import io
 import os
+import pickle
 import pstats
 import shutil
 import statistics
@@ -30,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from stdnum import luhn  # noqa: E402
 
 from app import create_app  # noqa: E402
-from documents.importing import apply_import, plan_import  # noqa: E402
+from documents.importing import ImportPlan, apply_import, plan_import  # noqa: E402
 from models import Referent, Structure, Territory, database  # noqa: E402
 from models.opening_hours import parse_opening_hours  # noqa: E402
 from models.users import create_or_reset_user  # noqa: E402
@@ -118,13 +119,16 @@ class QueryCounter:
 
 
 def preview_import(kind, filename, data):
-    """What the import page does on upload."""
-    return plan_import(kind, filename, data)
+    """What the import page does on upload: the plan, kept as plain values."""
+    plan = plan_import(kind, filename, data)
+    plan.kept = pickle.dumps(plan.state())
+    return plan
 
 
 def confirm_import(plan, kind, filename, data):
-    """What « Importer » does (admin_views/imports.py): the file planned again, then written."""
-    return apply_import(plan_import(kind, filename, data), author="banc")
+    """What « Confirmer l'import » does (admin_views/imports.py): the preview's plan read
+    back, checked still true (one query), written."""
+    return apply_import(ImportPlan.from_state(pickle.loads(plan.kept)), author="banc")
 
 
 def timed(function, profile=False):
@@ -249,7 +253,7 @@ def main():
         for error in previews[0][3].errors[:5]:
             print("  erreur :", error)
         report("écritures", applies, args.lines, applies[0][3])
-        report("import", confirms, args.lines, "(re-lecture du plan + écritures, comme « Importer »)")
+        report("import", confirms, args.lines, "(plan de l'aperçu relu et vérifié + écritures, comme « Confirmer »)")
         if args.web:
             web_rounds(app, base, work, data, filename, args)
         if args.profile:

@@ -16,7 +16,7 @@ import logging
 from collections import namedtuple
 from types import SimpleNamespace
 
-from models.batch_save import save_many
+from models.batch_save import BatchConflict, save_many
 from models.db import database, taken_values
 from models.directory import Referent, Structure, Territory
 from models.validation import ValidationError, clean_siret
@@ -128,12 +128,31 @@ def _snapshot(record):
     return dict(record.__data__)
 
 
+def directory_stamp(model):
+    """What changes whenever a record an import plans from is written or deleted: the
+    count, highest id and sum of versions of the territories and structures (and the
+    référent·e·s for their import), in one query. Equal at the confirmation: the
+    preview's plan still holds."""
+    parts = []
+    for table in [Territory, Structure] + ([Referent] if model is Referent else []):
+        name = f'"{table._meta.table_name}"'
+        parts += [f"(SELECT count(*) FROM {name})", f"(SELECT coalesce(max(id), 0) FROM {name})",
+                  f"(SELECT coalesce(sum(version), 0) FROM {name})"]
+    return list(database.execute_sql(f"SELECT {', '.join(parts)}").fetchone())
+
+
+STALE_PLAN = ("Des fiches ont été créées, modifiées ou supprimées depuis l'aperçu\u00a0: "
+              "déposez à nouveau le fichier pour voir ce qu'il changera maintenant.")
+
+
 class ImportPlan:
-    """What an import would do: planned rows, errors, ignored columns."""
+    """What an import would do: planned rows, errors, ignored columns; `stamp`, the
+    directory_stamp it was planned from."""
 
     def __init__(self, kind, filename):
         self.kind = kind
         self.filename = filename
+        self.stamp = None
         self.rows = []
         self.errors = []
         self.ignored_columns = []
@@ -167,6 +186,38 @@ class ImportPlan:
         lines += [f"  Erreur ligne {e.line}, colonne « {e.column} » : {e.message}" for e in self.errors]
         return lines
 
+    def state(self):
+        """The plan as plain values (no record object), to keep between the preview and
+        the confirmation instead of planning the file again."""
+        return {
+            "kind": self.kind, "filename": self.filename, "stamp": self.stamp, "taken": self.taken,
+            "errors": [tuple(error) for error in self.errors],
+            "rows": [(row.line, row.action, row.record.__data__, row.record._dirty.as_read, row.label,
+                      row.changes) for row in self.rows],
+        }
+
+    @classmethod
+    def from_state(cls, state):
+        """The plan `state()` gave; its records as they were planned."""
+        plan = cls(state["kind"], state["filename"])
+        plan.stamp, plan.taken = state["stamp"], state["taken"]
+        plan.errors = [RowError(*error) for error in state["errors"]]
+        model = SPECS[plan.kind].model
+        for line, action, data, as_read, label, changes in state["rows"]:
+            record = model(__no_default__=1)
+            record.__data__.update(data)
+            record._dirty.update(data)
+            record._dirty.as_read = as_read
+            plan.rows.append(PlannedRow(line, action, record, label, changes))
+        return plan
+
+    def check_fresh(self):
+        """A conflict (French message, nothing written) when the directory changed since
+        this plan was made."""
+        model = SPECS[self.kind].model
+        if self.stamp != directory_stamp(model):
+            raise BatchConflict(model, STALE_PLAN)
+
     def summary(self):
         return (
             f"{self.count('create')} à créer, {self.count('update')} à mettre à jour, "
@@ -196,6 +247,7 @@ def plan_import(kind, filename, data, territory=None):
             f"Colonnes lues : {', '.join(h for h in headers if h) or 'aucune'}. "
             "Téléchargez le modèle pour voir les en-têtes attendus."
         )
+    plan.stamp = directory_stamp(spec.model)  # before reading: a write in between makes it stale
     lookups = Lookups(spec.model)
     plan.taken = lookups.taken[spec.model]
     defaults = {"territory": territory} if territory is not None and spec.model is Structure else {}
@@ -318,6 +370,7 @@ def apply_import(plan, author, valid_only=False):
         raise ImportFileError("Le fichier contient des erreurs : corrigez-les puis importez-le à nouveau.")
     if not plan.rows:
         raise ImportFileError("Aucune ligne valide à importer.")
+    plan.check_fresh()  # a plan kept since the preview is written only if still true
     with database.atomic():
         # Each record passed full_clean(taken) when planned and is written as it was then.
         save_many([row.record for row in plan.to_write], taken=plan.taken, cleaned=True)
