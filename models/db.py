@@ -176,19 +176,21 @@ def label_columns(model):
 def column_limit_error(field, value, typed_text=True):
     """A French message when `value` does not fit the column of `field`, else None;
     with `typed_text`, the rules of text people type (validation.py) too."""
-    max_length = getattr(field, "max_length", None)
-    if isinstance(value, str) and max_length and len(value) > max_length:
-        return f"{max_length} caractères au plus ({len(value)} saisis)."
+    if isinstance(value, str):  # the common case first: the checks below are for numbers
+        max_length = getattr(field, "max_length", None)
+        if max_length and len(value) > max_length:
+            return f"{max_length} caractères au plus ({len(value)} saisis)."
+        if typed_text and isinstance(field, CharField):
+            return one_line_text_error(value)
+        if typed_text and isinstance(field, TextField):
+            return free_text_error(value)
+        return None
     if isinstance(value, Decimal) and isinstance(field, DecimalField) and field.max_digits:
         limit = Decimal(10) ** (field.max_digits - field.decimal_places)
         if not -limit < value < limit:
             return f"Valeur trop grande (moins de {format_number(limit, 0)} attendu)."
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INTEGER_MAX:
         return f"Nombre trop grand ({format_number(INTEGER_MAX, 0)} au plus)."
-    if typed_text and isinstance(value, str) and isinstance(field, CharField):
-        return one_line_text_error(value)
-    if typed_text and isinstance(value, str) and isinstance(field, TextField):
-        return free_text_error(value)
     return None
 
 

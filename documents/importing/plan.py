@@ -17,7 +17,7 @@ from collections import namedtuple
 from types import SimpleNamespace
 
 from models.batch_save import BatchConflict, save_many
-from models.db import database, taken_values
+from models.db import database, taken_values, unique_fields
 from models.directory import Referent, Structure, Territory
 from models.validation import ValidationError, clean_siret
 
@@ -35,19 +35,30 @@ PlannedRow = namedtuple("PlannedRow", "line action record label changes")
 
 
 class StoredRecords:
-    """The rows of one model read in one query as plain values; a row becomes a
-    record (built as peewee builds what it reads) only when a line asks for it:
-    10 000 records cost 0.9 s to build, and a file matches only some of them."""
+    """The rows of one model read in one query as the database gives them; a row
+    becomes a record (built as peewee builds what it reads) only when a line asks for
+    it: 10 000 records cost 0.9 s to build, and a file matches only some of them."""
 
-    def __init__(self, model, rows):
+    def __init__(self, model, read=True):
         self.model = model
-        self.rows = {row[model._meta.primary_key.name]: row for row in rows}
+        self.fields = model._meta.sorted_fields
+        key = self.fields.index(model._meta.primary_key)
+        rows = database.execute_sql(*model.select(*self.fields).sql()).fetchall() if read else []
+        self.rows = {row[key]: row for row in rows}
         self.built = {}
+
+    def columns(self, names):
+        """Each row's values of the fields `names`, as dicts (field name → value)."""
+        wanted = [(index, field) for index, field in enumerate(self.fields) if field.name in names]
+        return [{field.name: field.python_value(row[index]) for index, field in wanted}
+                for row in self.rows.values()]
 
     def get(self, record_id):
         record = self.built.get(record_id)
         if record is None and record_id in self.rows:
-            record = self.built[record_id] = self.model(__no_default__=1, **self.rows[record_id])
+            data = {field.name: field.python_value(value)
+                    for field, value in zip(self.fields, self.rows[record_id])}
+            record = self.built[record_id] = self.model(__no_default__=1, **data)
             record._dirty.clear()  # as read: the audit compares with these values
         return record
 
@@ -72,12 +83,14 @@ class Lookups:
 
     def __init__(self, model=Referent):
         self.territories = {header_key(t.name): t for t in Territory.select()}
-        structure_rows = list(Structure.select().dicts())
-        referent_rows = list(Referent.select().dicts()) if model is Referent else []
+        structures = StoredRecords(Structure)
+        referents = StoredRecords(Referent, read=model is Referent)
+        structure_rows = structures.columns({"id", "siret", "nom", "commune",
+                                             *(f.name for f in unique_fields(Structure))})
+        referent_rows = referents.columns({"id", "prenom", "nom", "structure", "courriel",
+                                           *(f.name for f in unique_fields(Referent))})
         self.taken = {Structure: taken_values(Structure, structure_rows),
                       Referent: taken_values(Referent, referent_rows)}
-        structures = StoredRecords(Structure, structure_rows)
-        referents = StoredRecords(Referent, referent_rows)
         self.by_id = {Structure: structures, Referent: referents}
         self.structures_by_siret = RecordIndex(structures)
         self.structures_by_name = RecordIndex(structures)
@@ -276,6 +289,8 @@ def _read_cells(spec, line, cells, columns, lookups):
     values, errors, unreadable = {}, [], set()
     for index, (field_name, header, reader) in columns.items():
         value = cells[index] if index < len(cells) else None
+        if value is None:
+            continue
         if isinstance(value, FormulaCell):
             errors.append(RowError(line, header, "Cette cellule contient une formule : "
                                    "saisissez la valeur elle-même."))
@@ -284,9 +299,12 @@ def _read_cells(spec, line, cells, columns, lookups):
             errors.append(RowError(line, header, f"Cellule trop longue ({MAX_CELL_LENGTH} "
                                    "caractères au plus)."))
             unreadable.add(field_name)
-        elif filled(value):
+        else:
+            text = cell_text(value)  # empty exactly when the cell is not filled()
+            if not text:
+                continue
             try:
-                values[field_name] = reader(value, cell_text(value), lookups)
+                values[field_name] = reader(value, text, lookups)
             except ValueError as error:
                 errors.append(RowError(line, header, str(error)))
                 unreadable.add(field_name)
