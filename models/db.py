@@ -121,7 +121,10 @@ def with_maillage_collation(connection):
 def open_database(url=DEFAULT_DATABASE_URL):
     """Connect the proxy to the database named by `url` and return it."""
     if url.startswith("sqlite"):
-        db = connect(url, pragmas=SQLITE_PRAGMAS)
+        # Transactions take the write lock when they begin: one that read first (a check,
+        # or the FTS5 search index a trigger writes) and wrote after another writer's
+        # commit would get « database is locked » at once instead of waiting its turn.
+        db = connect(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
         db.register_function(sqlite_like, "like")  # any number of arguments: with or without ESCAPE
         from .search import SQLITE_FOLD_FUNCTION, fold_text  # models/search.py imports this module
         db.register_function(fold_text, SQLITE_FOLD_FUNCTION, 1, deterministic=True)
