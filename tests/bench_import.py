@@ -196,7 +196,7 @@ def web_rounds(app, base, work, data, filename, args):
             create_or_reset_user("banc@exemple.fr", PASSWORD, role="editor")
         browser = Browser(app.test_client())
         browser.login("banc@exemple.fr")
-        upload = timed(lambda: upload_import(browser, url, data, filename))
+        upload = timed(lambda: upload_import(browser, url, data, filename), profile=args.profile and _round == 0)
         assert upload[3].status_code == 200, upload[3].status_code
         uploads.append((*upload[:3], len(upload[3].data)))
         confirm = timed(lambda: confirm_import(browser, url), profile=args.profile and _round == 0)
