@@ -16,6 +16,8 @@ import logging
 from collections import namedtuple
 from types import SimpleNamespace
 
+from peewee import IntegrityError
+
 from models.batch_save import BatchConflict, save_many
 from models.db import database, taken_values, unique_fields
 from models.directory import Referent, Structure, Territory
@@ -388,10 +390,13 @@ def apply_import(plan, author, valid_only=False):
         raise ImportFileError("Le fichier contient des erreurs : corrigez-les puis importez-le à nouveau.")
     if not plan.rows:
         raise ImportFileError("Aucune ligne valide à importer.")
-    plan.check_fresh()  # a plan kept since the preview is written only if still true
     with database.atomic():
-        # Each record passed full_clean(taken) when planned and is written as it was then.
-        save_many([row.record for row in plan.to_write], taken=plan.taken, cleaned=True)
+        plan.check_fresh()  # a plan kept since the preview is written only if still true
+        try:
+            # Each record passed full_clean(taken) when planned and is written as it was then.
+            save_many([row.record for row in plan.to_write], taken=plan.taken, cleaned=True)
+        except IntegrityError as error:  # a unique value taken by a change the stamp cannot see
+            raise BatchConflict(SPECS[plan.kind].model, STALE_PLAN) from error
     counts = {"created": plan.count("create"), "updated": plan.count("update"),
               "unchanged": plan.count("unchanged"), "left_out": len(plan.refused_lines)}
     log.info(

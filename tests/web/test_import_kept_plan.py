@@ -70,3 +70,22 @@ def test_an_edit_of_a_known_structure_since_the_preview_writes_nothing(as_role, 
     assert response.status_code == 302
     assert set(_structures()) == {"CCAS de Loudun"}
     assert _structures()["CCAS de Loudun"][0] == "+33549980000"
+
+
+def test_a_siret_taken_since_the_preview_by_a_record_the_stamp_cannot_see_writes_nothing(as_role):
+    """The newest structure deleted and another created in its place (SQLite gives it the
+    same id, version 1: the stamp is unchanged) with the SIRET a planned line creates:
+    the database's unique index refuses the write, the import says so in French."""
+    editor = as_role("editor")
+    newest = make_structure("Structure supprimée ensuite", commune="Niort")
+    data = ("Nom;Typologie;Commune;SIRET\n"
+            "Épicerie solidaire;ASSO;Poitiers;73282932000074\n").encode()
+    assert "1 à créer" in upload_import(editor, URL, data, "s.csv").data.decode()
+    with database.connection_context():
+        Structure.delete().where(Structure.id == newest.id).execute()
+        Structure.insert(id=newest.id, nom="Arrivée entre-temps", typologie="CCAS", siret="73282932000074",
+                         version=newest.version).execute()
+    response = editor.post(URL + "confirmer/", {}, form_url=URL, follow_redirects=True)
+    page = html.unescape(response.data.decode())
+    assert response.status_code == 200 and "Rien n'a été enregistré" in page and "depuis l'aperçu" in page
+    assert set(_structures()) == {"Arrivée entre-temps"}
