@@ -47,8 +47,9 @@ class PendingUpload:
         session remembers its token with `details`. Return the token."""
         self._forget_stale_uploads()
         previous = session.get(self._session_key)
-        if previous:
-            self._pending_path(previous["token"]).unlink(missing_ok=True)
+        if previous:  # its file, and what was kept beside it (plan, errors)
+            for path in self._pending_path("x").parent.glob(self._pending_path(previous["token"]).name + "*"):
+                path.unlink(missing_ok=True)
         token = secrets.token_hex(16)
         self._pending_path(token).write_bytes(data)
         session[self._session_key] = {"token": token, **details}

@@ -30,7 +30,10 @@ def _structures():
 
 def test_the_confirmation_writes_the_preview_s_plan_without_planning_again(as_role, known, monkeypatch):
     editor = as_role("editor")
+    kept = Path(editor.client.application.instance_path) / "imports"
+    kept_before = set(kept.glob(f"*{imports.PLAN_SUFFIX}"))  # other tests' previews, never confirmed
     assert "1 à créer, 1 à mettre à jour" in upload_import(editor, URL, DATA, "p.csv").data.decode()
+    assert len(set(kept.glob(f"*{imports.PLAN_SUFFIX}")) - kept_before) == 1
 
     def no_second_plan(*args, **kwargs):
         raise AssertionError("the file was planned again")
@@ -45,8 +48,7 @@ def test_the_confirmation_writes_the_preview_s_plan_without_planning_again(as_ro
         update = AuditEntry.get((AuditEntry.action == "update") & (AuditEntry.model == "Structure"))
         assert update.changes_dict["telephone"] == ["+33549980000", "+33549981111"]
         assert update.record_id == known.id
-    kept = Path(editor.client.application.instance_path) / "imports"
-    assert not list(kept.glob(f"*{imports.PLAN_SUFFIX}"))  # read once, then gone
+    assert set(kept.glob(f"*{imports.PLAN_SUFFIX}")) <= kept_before  # read once, then gone
 
 
 def test_a_change_since_the_preview_writes_nothing(as_role, known):
@@ -89,3 +91,16 @@ def test_a_siret_taken_since_the_preview_by_a_record_the_stamp_cannot_see_writes
     page = html.unescape(response.data.decode())
     assert response.status_code == 200 and "Rien n'a été enregistré" in page and "depuis l'aperçu" in page
     assert set(_structures()) == {"Arrivée entre-temps"}
+
+
+def test_a_new_preview_replaces_what_the_previous_one_kept(as_role, known):
+    editor = as_role("editor")
+    kept = Path(editor.client.application.instance_path) / "imports"
+    before = set(kept.glob("*")) if kept.exists() else set()
+    bad = DATA + b"Sans typologie;;Niort;;\n"
+    upload_import(editor, URL, bad, "p.csv")  # an upload, its plan and its error file
+    first = set(kept.glob("*")) - before
+    assert len(first) == 3
+    upload_import(editor, URL, DATA, "p.csv")
+    second = set(kept.glob("*")) - before
+    assert not (first & second) and len(second) == 2  # the new upload and its plan only
