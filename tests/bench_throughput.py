@@ -1,7 +1,8 @@
 """Throughput script (not collected by pytest; not a timed test): 10 concurrent
 clients on the référent·e grid at size S, against the server `python app.py` starts,
 beside Gunicorn with 3 workers and Werkzeug's development server (what `python app.py`
-ran before), on loopback only.
+ran before), on loopback only. The clients run in this process, on the same cores: their
+own CPU use is printed.
 
     python tests/bench_throughput.py [--clients 10] [--seconds 30]
 
@@ -27,7 +28,7 @@ ADMIN = ("admin@charge.test", "un-gestionnaire-patient-du-reseau")  # created by
 PAGE = "/admin/referent/"
 
 SERVERS = {
-    "python app.py (waitress)": lambda workers, port: [sys.executable, "app.py"],
+    "python app.py": lambda workers, port: [sys.executable, "app.py"],
     "gunicorn -w 3": gunicorn_command,
     "Werkzeug (flask run, threaded)": lambda workers, port: [
         sys.executable, "-m", "flask", "--app", "app:create_app", "run", "--host", HOST, "--port", str(port)],
@@ -48,12 +49,14 @@ def hammer(base, clients, seconds):
             member.request(PAGE)
 
     threads = [threading.Thread(target=loop, args=(member,)) for member in staff]
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return stats, time.monotonic() - started
+    elapsed = time.monotonic() - started
+    stats.client_cores = (time.process_time() - cpu) / elapsed  # the clients share the machine's cores
+    return stats, elapsed
 
 
 def main():
@@ -85,7 +88,8 @@ def main():
             print(f"{label}: {rate:.1f} req/s ({len(latencies)} in {elapsed:.1f} s), "
                   f"p50 {statistics.median(latencies) * 1000:.0f} ms, "
                   f"p95 {statistics.quantiles(latencies, n=20)[18] * 1000:.0f} ms, "
-                  f"answers {dict(sorted(stats.statuses.items()))}, transport errors {stats.errors}",
+                  f"answers {dict(sorted(stats.statuses.items()))}, transport errors {stats.errors}, "
+                  f"clients' own CPU {stats.client_cores:.2f} core",
                   flush=True)
     print(f"\n{args.clients} clients, {PAGE}, size S, median of {args.rounds} rounds:")
     for label, rates in results.items():
