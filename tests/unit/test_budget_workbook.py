@@ -32,16 +32,21 @@ def labelled(sheet, label_col, amount_col):
     return found
 
 
+def ask_only(funder, year, amount):
+    """`funder`'s amount for `year` becomes `amount`, only asked (sollicité)."""
+    line = FundingLine.get(FundingLine.funder == funder)
+    row = FundingYear.get(FundingYear.funding_line == line, FundingYear.year == year)
+    row.amount, row.status = Decimal(amount), "sollicite"
+    row.save()
+
+
 @pytest.fixture
 def budget_path(tmp_path):
     """The BP and plan sheets of the associative Scénario 2 and the Besançon ISCG, whose
     city funding of 2025 is only asked (sollicité) for 1 500 €."""
     with database.connection_context():
         load_seeds()
-        ville = FundingLine.get(FundingLine.funder == "Ville de Besançon")
-        year = FundingYear.get(FundingYear.funding_line == ville, FundingYear.year == 2025)
-        year.amount, year.status = Decimal("1500"), "sollicite"
-        year.save()
+        ask_only("Ville de Besançon", 2025, "1500")
         totals = [totals_for(Scenario.get(Scenario.name == name)) for name in (ASSOCIATIVE, BESANCON)]
         expected = [CerfaBudget(t) for t in totals], [t.funding_years for t in totals]
         path = tmp_path / "budget.xlsx"
@@ -145,10 +150,7 @@ def test_scenario_sheet_funding_lines_read_the_first_year(tmp_path):
     # its totals say so (its SUMIFS recompute to the cached figures).
     with database.connection_context():
         load_seeds()
-        etat = FundingLine.get(FundingLine.funder == "État — FIPDR")
-        row = FundingYear.get(FundingYear.funding_line == etat, FundingYear.year == 2023)
-        row.amount, row.status = Decimal("15000"), "sollicite"
-        row.save()
+        ask_only("État — FIPDR", 2023, "15000")
         ids = ",".join(str(Scenario.get(Scenario.name == n).id) for n in (ASSOCIATIVE, BESANCON))
         path = tmp_path / "comparaison.xlsx"
         write_comparison_workbook(str(path), compare(ids), "Claire Martin", EXPORT_DAY)
