@@ -253,6 +253,20 @@ def log_in(chrome, server, email="editor@test.fr"):
     WebDriverWait(chrome, 10).until(expected_conditions.url_to_be(f"{server}/admin/structure/"))
 
 
+def page_in(chrome):
+    """The identity of the page shown: its root element, which a new page replaces."""
+    return chrome.find_element(By.TAG_NAME, "html").id
+
+
+def wait_for_new_page(chrome, old_page, seconds=15):
+    """Until a page other than `old_page` is shown and loaded. Compares element ids
+    rather than asking the old element whether it is stale: mid-navigation,
+    ChromeDriver can answer that question with an inspector error instead."""
+    WebDriverWait(chrome, seconds).until(
+        lambda driver: page_in(driver) != old_page
+        and driver.execute_script("return document.readyState") == "complete")
+
+
 def save_and_wait(chrome):
     """Submit the form and wait for the next page's success message."""
     chrome.find_element(By.CSS_SELECTOR, "input[type=submit].btn-primary").click()

@@ -9,7 +9,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from models import CostLine, Scenario, database
 from models.formatting import format_euros
-from tests.helpers import log_in, make_scenario, save_and_wait
+from tests.helpers import log_in, make_scenario, page_in, save_and_wait, wait_for_new_page
 from tests.web.test_no_lost_update import assert_saved, line_index, open_form, post_form
 
 
@@ -43,8 +43,9 @@ def test_a_stale_save_shows_what_changed_and_keeps_the_input(chrome, server, as_
     assert alert.size["width"] > 600 and alert.location["y"] < 400  # across the page, at its top
     assert chrome.find_element(By.ID, "cost_lines-0-designation").get_attribute("value") == "Loyer et charges"
 
+    old = page_in(chrome)
     alert.find_element(By.LINK_TEXT, "Recharger la fiche").click()
-    WebDriverWait(chrome, 10).until(expected_conditions.staleness_of(alert))
+    wait_for_new_page(chrome, old)
     assert chrome.find_element(By.ID, "description").get_attribute("value") == "Présenté au COPIL du 12 mars"
     assert not chrome.find_elements(By.CSS_SELECTOR, ".alert-danger")
     designation = chrome.find_element(By.ID, "cost_lines-0-designation")

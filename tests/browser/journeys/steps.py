@@ -6,7 +6,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, page_in, wait_for_new_page
 
 WAIT = 15
 
@@ -23,10 +23,9 @@ def present(chrome, css):
 def click_and_wait_for_new_page(chrome, element):
     """Click what leads to another page (a link, a submit button) and wait until the
     old page is gone and the new one has loaded."""
-    old = chrome.find_element(By.TAG_NAME, "html")
+    old = page_in(chrome)
     element.click()
-    wait(chrome, expected_conditions.staleness_of(old))
-    wait(chrome, lambda driver: driver.execute_script("return document.readyState") == "complete")
+    wait_for_new_page(chrome, old)
 
 
 def submit(chrome, css="input[type=submit].btn-primary, button[type=submit].btn-primary"):
@@ -73,9 +72,9 @@ def search_grid(chrome, words):
     """Type in the grid's search box and press Enter, as a person does."""
     box = chrome.find_element(By.CSS_SELECTOR, "input[name=search]")
     retype(box, words)
-    old = chrome.find_element(By.TAG_NAME, "html")
+    old = page_in(chrome)
     box.send_keys(Keys.ENTER)
-    wait(chrome, expected_conditions.staleness_of(old))
+    wait_for_new_page(chrome, old)
 
 
 def grid_cells(chrome, column):

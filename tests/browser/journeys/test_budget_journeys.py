@@ -12,7 +12,7 @@ from models import CostLine, Scenario, database
 from tests.browser.journeys.steps import (
     alerts, click_and_wait_for_new_page, log_in_as, log_out, page_errors, retype, submit, wait,
 )
-from tests.helpers import make_scenario
+from tests.helpers import make_scenario, page_in, wait_for_new_page
 
 NAME = "Scénario 2 — coordination des acteurs locaux"
 VARIANT = "Scénario 2 — accueil renforcé"
@@ -40,7 +40,7 @@ def tick_row(chrome, name):
 def run_list_action(chrome, label):
     """« Avec la sélection » › the action whose label starts with `label`."""
     chrome.find_element(By.XPATH, "//a[contains(@class, 'dropdown-toggle') and contains(., 'sélection')]").click()
-    old = chrome.find_element(By.TAG_NAME, "html")
+    old = page_in(chrome)
     chrome.find_element(By.XPATH, f"//a[contains(@class, 'dropdown-item') and starts-with(normalize-space(.), '{label}')]").click()
     return old
 
@@ -55,7 +55,7 @@ def test_duplicate_variant_compare_and_download(chrome, server, journey, downloa
     tick_row(chrome, NAME)
     old = run_list_action(chrome, "Dupliquer")
     wait(chrome, expected_conditions.alert_is_present()).accept()
-    wait(chrome, expected_conditions.staleness_of(old))
+    wait_for_new_page(chrome, old)
     assert any("Copie(s) créée(s)" in text for text in alerts(chrome, "success")), page_errors(chrome)
     with database.connection_context():
         copy = Scenario.get(Scenario.name == f"{NAME} (copie)")
@@ -65,7 +65,7 @@ def test_duplicate_variant_compare_and_download(chrome, server, journey, downloa
     # Créer une variante of the original: +0,5 ETP on the accueillant·e's line, preview, save.
     tick_row(chrome, NAME)
     old = run_list_action(chrome, "Créer une variante")
-    wait(chrome, expected_conditions.staleness_of(old))
+    wait_for_new_page(chrome, old)
     assert "/admin/scenario/variant/" in chrome.current_url
     journey.step("variante-formulaire", both_sizes=True)
     retype(chrome.find_element(By.ID, "name"), VARIANT)
@@ -87,7 +87,7 @@ def test_duplicate_variant_compare_and_download(chrome, server, journey, downloa
     for name in (NAME, VARIANT):
         tick_row(chrome, name)
     old = run_list_action(chrome, "Comparer")
-    wait(chrome, expected_conditions.staleness_of(old))
+    wait_for_new_page(chrome, old)
     assert "/admin/scenario/compare/" in chrome.current_url, page_errors(chrome)
     journey.step("comparaison", both_sizes=True)
     page = chrome.find_element(By.TAG_NAME, "main" if chrome.find_elements(By.TAG_NAME, "main") else "body").text
