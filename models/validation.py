@@ -185,8 +185,11 @@ def _plain_valid_siret(value):
     return _luhn_valid(value) and _luhn_valid(value[:9])
 
 
+@functools.lru_cache(maxsize=65_536)
 def clean_siret(value):
-    """Return the 14-digit SIRET or raise ValueError with a French message."""
+    """Return the 14-digit SIRET or raise ValueError with a French message.
+    Remembered per distinct text (the importer checks a line's SIRET when it looks
+    the structure up, then again when it cleans the record)."""
     if value and _plain_valid_siret(value):
         return value
     return _siret_by_stdnum(value)

@@ -17,7 +17,6 @@ import cProfile
 import datetime
 import io
 import os
-import pickle
 import pstats
 import shutil
 import statistics
@@ -35,7 +34,7 @@ from documents.importing import ImportPlan, apply_import, plan_import  # noqa: E
 from models import Referent, Structure, Territory, database  # noqa: E402
 from models.opening_hours import parse_opening_hours  # noqa: E402
 from models.users import create_or_reset_user  # noqa: E402
-from models.validation import clean_phone  # noqa: E402
+from models.validation import clean_phone, clean_siret  # noqa: E402
 
 BATCH = 1000
 HEADER = ["Nom", "Typologie", "SIRET", "Adresse", "Code postal", "Commune", "Téléphone",
@@ -121,14 +120,14 @@ class QueryCounter:
 def preview_import(kind, filename, data):
     """What the import page does on upload: the plan, kept as plain values."""
     plan = plan_import(kind, filename, data)
-    plan.kept = pickle.dumps(plan.state())
+    plan.kept_bytes = plan.kept()
     return plan
 
 
 def confirm_import(plan, kind, filename, data):
     """What « Confirmer l'import » does (admin_views/imports.py): the preview's plan read
     back, checked still true (one query), written."""
-    return apply_import(ImportPlan.from_state(pickle.loads(plan.kept)), author="banc")
+    return apply_import(ImportPlan.from_kept(plan.kept_bytes), author="banc")
 
 
 def timed(function, profile=False):
@@ -136,6 +135,7 @@ def timed(function, profile=False):
     cProfile's top functions by own time and by cumulative time. The values remembered
     per text (phone numbers, opening hours) are forgotten first: a new file's are new."""
     clean_phone.cache_clear()
+    clean_siret.cache_clear()
     parse_opening_hours.cache_clear()
     profiler = cProfile.Profile() if profile else None
     with QueryCounter() as queries:

@@ -12,13 +12,15 @@ errors and leaves the refused ones out (the error file, errors.py, lists them). 
 (`full_clean()`); this package only maps spreadsheet cells to fields.
 """
 import datetime
+import functools
 import logging
+import pickle
 from collections import namedtuple
 from types import SimpleNamespace
 
 from peewee import IntegrityError
 
-from models.batch_save import BatchConflict, save_many
+from models.batch_save import BatchConflict, paused_cycle_collection, save_many
 from models.db import database, taken_values, unique_fields
 from models.directory import Referent, Structure, Territory
 from models.validation import ValidationError, clean_siret
@@ -58,9 +60,11 @@ class StoredRecords:
     def get(self, record_id):
         record = self.built.get(record_id)
         if record is None and record_id in self.rows:
-            data = {field.name: field.python_value(value)
-                    for field, value in zip(self.fields, self.rows[record_id])}
-            record = self.built[record_id] = self.model(__no_default__=1, **data)
+            # As peewee builds a row it reads, its values given to __data__ at once
+            # rather than through each field's descriptor.
+            record = self.built[record_id] = self.model(__no_default__=1)
+            record.__data__.update({field.name: field.python_value(value)
+                                    for field, value in zip(self.fields, self.rows[record_id])})
             record._dirty.clear()  # as read: the audit compares with these values
         return record
 
@@ -94,22 +98,32 @@ class Lookups:
         self.taken = {Structure: taken_values(Structure, structure_rows),
                       Referent: taken_values(Referent, referent_rows)}
         self.by_id = {Structure: structures, Referent: referents}
+        self.structure_rows = structure_rows
         self.structures_by_siret = RecordIndex(structures)
         self.structures_by_name = RecordIndex(structures)
-        self.structures_by_label = RecordIndex(structures)
         for row in structure_rows:
-            structure_id, nom, commune = row["id"], row["nom"], row["commune"]
+            structure_id = row["id"]
             if row["siret"]:
                 self.structures_by_siret[row["siret"]] = structure_id
-            self.structures_by_name[_name_key(nom, commune)] = structure_id
-            label = Structure.__str__(SimpleNamespace(nom=nom, commune=commune))  # without building it
-            self.structures_by_label[header_key(label)] = structure_id
-            self.structures_by_label.setdefault(header_key(nom), structure_id)
+            self.structures_by_name[_name_key(row["nom"], row["commune"])] = structure_id
         self.referents = RecordIndex(referents)
         for row in referent_rows:
             self.referents[_referent_key(row["prenom"], row["nom"], row["structure"])] = row["id"]
             if row["courriel"]:
                 self.referents[row["courriel"]] = row["id"]
+
+
+    @functools.cached_property
+    def structures_by_label(self):
+        """Folded « nom (commune) » or nom → structure: for a référent·e's « Structure »
+        cell (a structure import never reads it)."""
+        index = RecordIndex(self.by_id[Structure])
+        for row in self.structure_rows:
+            structure_id, nom, commune = row["id"], row["nom"], row["commune"]
+            label = Structure.__str__(SimpleNamespace(nom=nom, commune=commune))  # without building it
+            index[header_key(label)] = structure_id
+            index.setdefault(header_key(nom), structure_id)
+        return index
 
 
 def _name_key(nom, commune):
@@ -226,6 +240,17 @@ class ImportPlan:
             plan.rows.append(PlannedRow(line, action, record, label, changes))
         return plan
 
+    def kept(self):
+        """state() as bytes, to keep beside the upload (our instance folder)."""
+        with paused_cycle_collection():
+            return pickle.dumps(self.state())
+
+    @classmethod
+    def from_kept(cls, kept):
+        """The plan `kept()` gave (bytes this application wrote, never a user's)."""
+        with paused_cycle_collection():
+            return cls.from_state(pickle.loads(kept))
+
     def check_fresh(self):
         """A conflict (French message, nothing written) when the directory changed since
         this plan was made."""
@@ -243,6 +268,11 @@ class ImportPlan:
 def plan_import(kind, filename, data, territory=None):
     """Read the file and plan the import; writes nothing. ImportFileError if unreadable.
     `territory`: given to every structure whose line names none (chosen for the whole file)."""
+    with paused_cycle_collection():
+        return _plan_import(kind, filename, data, territory)
+
+
+def _plan_import(kind, filename, data, territory):
     spec = SPECS[kind]
     headers, body = read_table(filename, data)
     plan = ImportPlan(kind, filename)
@@ -390,7 +420,7 @@ def apply_import(plan, author, valid_only=False):
         raise ImportFileError("Le fichier contient des erreurs : corrigez-les puis importez-le à nouveau.")
     if not plan.rows:
         raise ImportFileError("Aucune ligne valide à importer.")
-    with database.atomic():
+    with database.atomic(), paused_cycle_collection():
         plan.check_fresh()  # a plan kept since the preview is written only if still true
         try:
             # Each record passed full_clean(taken) when planned and is written as it was then.
