@@ -14,6 +14,7 @@ from flask_admin.form import FormOpts, SecureForm
 from flask_admin.helpers import get_redirect_target
 from flask_admin.model import typefmt
 from flask_admin.model.helpers import get_mdict_item_or_list
+from jinja2 import pass_context
 from markupsafe import Markup
 from peewee import JOIN, CharField, Field, Node, NodeList, TextField
 from wtforms import HiddenField
@@ -33,6 +34,7 @@ from models.formatting import (
 from .access import EDIT, AccessRules, user_may
 from .exports import export_grid
 from .add_another import keep_parent_choices
+from .grid_rows import grid_row
 from .fields import MaillageModelConverter, prefill_pickers, searchable_pickers
 from .filters import MaillageFilterConverter
 from .history import history_page
@@ -217,6 +219,7 @@ class MaillageModelView(AccessRules, ModelView):
     filter_converter = MaillageFilterConverter()
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_detail = TYPE_FORMATTERS
+    list_template = "grid_list.html"
     can_view_details = True
     can_set_page_size = True
     # 20 rows fill a laptop's screen (1366×768) with the filters above: 50 cost 50–65 %
@@ -320,6 +323,10 @@ class MaillageModelView(AccessRules, ModelView):
         if key not in built:
             built[key] = super().get_url(endpoint, **{**kwargs, "id": RECORD_ID_MARK})
         return built[key].replace(RECORD_ID_MARK, url_quote(str(record_id), safe=""), 1)  # id comes first
+
+    @pass_context
+    def grid_row(self, context, row):
+        return grid_row(self, context, row)
 
     def delete_form(self):
         form = super().delete_form()
