@@ -132,12 +132,22 @@ def export_filename(title, day=None, qualifiers=()):
                           qualifiers=[export_stem(q) for q in qualifiers if q])
 
 
+def _picker(indexes):
+    """row tuple → the tuple of its values at `indexes` (one C call)."""
+    if len(indexes) == 1:
+        index = indexes[0]
+        return lambda row: (row[index],)
+    return itemgetter(*indexes)
+
+
 def _related(model, fields):
     """row tuple → an instance of `model` holding `fields` ((name, index) pairs),
     built without peewee's per-field descriptors."""
+    names, pick = [name for name, _index in fields], _picker([index for _name, index in fields])
+
     def build(values):
         instance = model.__new__(model)
-        instance.__data__ = {name: values[index] for name, index in fields}
+        instance.__data__ = dict(zip(names, pick(values)))
         instance._dirty, instance.__rel__ = set(), {}
         return instance
     return build
@@ -187,17 +197,12 @@ def tuple_row_class(query):
     return type("GridRow", (), attributes)
 
 
-def _joined_record(build, key):
-    """row tuple → the joined record, None when the row has none (its key is NULL)."""
-    return lambda row: None if row[key] is None else build(row)
-
-
 def narrowed_reading(query, columns):
     """When every column says what it reads (ExportColumn.reads): `query` selecting
-    only that — and every alias, which its ORDER BY may name — and, per column, a
-    row tuple → value getter (an index, a label look-up: no row object). None otherwise."""
+    only that — and every alias, which its ORDER BY may name — and a row tuple →
+    list of the columns' values function (see row_values: no row object). None otherwise."""
     layout = tuple_layout(query)
-    if layout is None or any(column.reads is None for column in columns):
+    if layout is None or not columns or any(column.reads is None for column in columns):
         return None
     plain, related = layout
     returning = query._returning
@@ -211,19 +216,43 @@ def narrowed_reading(query, columns):
             return None
     kept = sorted(wanted)
     position = {old: new for new, old in enumerate(kept)}
-    getters = []
-    for attribute, convert in (column.reads for column in columns):
+    indexes, converted, joined = [], [], []
+    for col, (attribute, convert) in enumerate(column.reads for column in columns):
         if attribute in related:
             target, fields = related[attribute]
             key = dict(fields).get(getattr(target, "model", target)._meta.primary_key.name)
             if key is None:
                 return None  # no key to tell a missing record (a LEFT JOIN) from one
-            get = _joined_record(_related_builder(target, [(name, position[index]) for name, index in fields]),
-                                 position[key])
+            indexes.append(position[key])
+            record = _related_builder(target, [(name, position[index]) for name, index in fields])
+            joined.append((col, _mapped(record, convert)))
         else:
-            get = itemgetter(position[plain[attribute]])
-        getters.append(_mapped(get, convert))
-    return query.select(*(returning[index] for index in kept)), getters
+            indexes.append(position[plain[attribute]])
+            if convert is not None:
+                converted.append((col, convert))
+    return query.select(*(returning[index] for index in kept)), row_values(indexes, converted, joined)
+
+
+def row_values(indexes, converted, joined):
+    """row tuple → the list of the columns' values: the value at each column's index,
+    then convert(value) for the (column, convert) pairs of `converted`, and for the
+    (column, row → value) pairs of `joined` (a joined record, read where its key lies)
+    that value when the key is not None (None stays None: a LEFT JOIN found nothing).
+    One list and a call per converted cell: the export's per-row cost beyond writing."""
+    pick = _picker(indexes)
+
+    def values(row):
+        cells = list(pick(row))
+        for col, convert in converted:
+            value = cells[col]
+            if value is not None:
+                cells[col] = convert(value)
+        for col, record in joined:
+            if cells[col] is not None:
+                cells[col] = record(row)
+        return cells
+
+    return values
 
 
 def grid_rows(query, columns):
@@ -232,8 +261,8 @@ def grid_rows(query, columns):
     when every getter reads them, else through peewee's objects."""
     narrowed = narrowed_reading(query, columns)
     if narrowed is not None:
-        query, getters = narrowed
-        return ([get(row) for get in getters] for row in query.tuples().iterator())
+        query, values = narrowed
+        return map(values, query.tuples().iterator())
     getters = [column.value for column in columns]
     row_class = tuple_row_class(query)
     if row_class is not None:

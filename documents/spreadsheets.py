@@ -151,31 +151,20 @@ def write_value(sheet, row, col, value, cell_format=None):
         write_text(sheet, row, col, value, cell_format)
 
 
-NUMBER_TYPES = (int, float, Decimal)
-DATE_TYPES = (datetime.date, datetime.datetime)
+# The classes a typed column writes in one call (anything else goes through write_value).
+NUMBER_CLASSES = frozenset((int, float, Decimal))
+DATE_CLASSES = frozenset((datetime.date, datetime.datetime))
+BOOL_CLASSES = frozenset((bool, int))  # True/False, or a database's 1/0
 
 
-def cell_writer(kind, formats):
-    """`write(sheet, row, col, value)` for a column of `kind` (write_rows writes text
-    itself), chosen once per column: a value of the column's type takes one check
-    and one xlsxwriter call; anything else is a typed cell (write_value)."""
-    if kind == "bool":
-        def write(sheet, row, col, value):
-            if value.__class__ in (bool, int):  # True/False, or a database's 1/0
-                sheet.write_string(row, col, "Oui" if value else "Non")
-            else:
-                write_value(sheet, row, col, value)
-        return write
-    cell_format = formats.of(kind)
-    dated = kind in ("date", "datetime")
-    typed = DATE_TYPES if dated else NUMBER_TYPES
-
-    def write(sheet, row, col, value):
-        if isinstance(value, typed) and value.__class__ is not bool:
-            (sheet.write_datetime if dated else sheet.write_number)(row, col, value, cell_format)
-        else:
-            write_value(sheet, row, col, value, cell_format)
-    return write
+def cell_calls(sheet):
+    """`sheet`'s (write_string, write_number, write_datetime) taking (row, col, value,
+    format): xlsxwriter's undecorated methods, which the public ones call once they
+    have checked for "A1" notation (a frame, an argument tuple and an int() per cell
+    that a loop over numbered cells does not need); the public ones when an
+    xlsxwriter has no such method."""
+    return tuple(getattr(sheet, "_" + name, None) or getattr(sheet, name)
+                 for name in ("write_string", "write_number", "write_datetime"))
 
 
 def column_width(column, longest=0):
@@ -275,16 +264,24 @@ def start_table(sheet, columns, formats, head, header_row=0):
 
 def write_rows(sheet, columns, rows, formats, widths, row_index):
     """Write `rows` (sequences of values in column order) under `row_index`; return
-    the last row written. Every export's hot loop: a text cell costs one check and
-    one write_string (neutralised, wrapped), other kinds one writer chosen per
-    column; a row gets the height its longest wrapped text needs (xlsxwriter writes
-    none, and LibreOffice does not grow a row for its wrapped text when it opens a
-    file: a long name would print cut)."""
-    write_string, set_row, wrap = sheet.write_string, sheet.set_row, formats.of("text")
-    texts = [(col, max(int(width * 1.1) - 1, 4), width)
-             for col, (column, width) in enumerate(zip(columns, widths)) if column.kind == "text"]
-    typed = [(col, cell_writer(column.kind, formats))
-             for col, column in enumerate(columns) if column.kind != "text"]
+    the last row written. Every export's hot loop, so each cell costs one class check
+    and one xlsxwriter call (cell_calls): text is neutralised and wrapped, a number or
+    a date of the column's kind is written as such, a bool as Oui/Non, anything else
+    through write_value. A row whose text wraps gets the height its lines need
+    (xlsxwriter writes none, and LibreOffice does not grow a row for its wrapped text
+    when it opens a file: a long name would print cut); the others keep the default."""
+    write_string, write_number, write_datetime = cell_calls(sheet)
+    set_row, wrap = sheet.set_row, formats.of("text")
+    texts, booleans, typed = [], [], []
+    for col, (column, width) in enumerate(zip(columns, widths)):
+        if column.kind == "text":
+            texts.append((col, max(int(width * 1.1) - 1, 4), width))
+        elif column.kind == "bool":
+            booleans.append(col)
+        elif column.kind in ("date", "datetime"):
+            typed.append((col, DATE_CLASSES, write_datetime, formats.of(column.kind)))
+        else:
+            typed.append((col, NUMBER_CLASSES, write_number, formats.of(column.kind)))
     for values in rows:
         row_index += 1
         lines = 1
@@ -300,10 +297,18 @@ def write_rows(sheet, columns, rows, formats, widths, row_index):
                 continue
             write_string(row_index, col, QUOTE_PREFIX + text if text.startswith(FORMULA_TRIGGERS) else text,
                          wrap)
-        for col, write in typed:
+        for col in booleans:
             value = values[col]
-            if value is not None:
-                write(sheet, row_index, col, value)
+            if value.__class__ in BOOL_CLASSES:
+                write_string(row_index, col, "Oui" if value else "Non", None)
+            elif value is not None:
+                write_value(sheet, row_index, col, value)
+        for col, classes, write, cell_format in typed:
+            value = values[col]
+            if value.__class__ in classes:
+                write(row_index, col, value, cell_format)
+            elif value is not None:
+                write_value(sheet, row_index, col, value, cell_format)
         if lines > 1:
             set_row(row_index, LINE_HEIGHT * lines)
     return row_index
