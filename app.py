@@ -7,6 +7,7 @@ Production: any WSGI server on `app:create_app()`, with any number of workers:
 the start-up work runs under a lock (models/startup.py).
 """
 import contextlib
+import gc
 import logging
 import os
 import secrets
@@ -179,6 +180,10 @@ def serve_preforked(app, host, port):
         def load(self):
             return app
 
+    # What start-up made is kept for the workers' lifetime: out of the cycle collector's
+    # passes (each worker's full passes no longer walk it, pages stay shared between
+    # processes); 60 → 73 req/s at S (tests/bench_throughput.py).
+    gc.freeze()
     PreforkedServer().run()
 
 
