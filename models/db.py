@@ -248,6 +248,12 @@ def is_sqlite():
 
 
 @functools.lru_cache(maxsize=None)
+def _defaulted_fields(model):
+    """The required fields of `model` that have a default."""
+    return [field for field in model._meta.sorted_fields if not field.null and field.default is not None]
+
+
+@functools.lru_cache(maxsize=None)
 def _record_column_checks(model):
     """(field name, column_check) of each field of `model` a save checks (its
     bookkeeping columns aside), with the model's Meta.typed_text."""
@@ -320,10 +326,10 @@ class BaseModel(Model):
 
     def _fill_defaults(self):
         """An emptied required field takes its default (room cost → 0 €)."""
-        for field in type(self)._meta.sorted_fields:
-            if self.__data__.get(field.name) is None and not field.null and field.default is not None:
-                default = field.default() if callable(field.default) else field.default
-                setattr(self, field.name, default)
+        data = self.__data__
+        for field in _defaulted_fields(type(self)):
+            if data.get(field.name) is None:
+                setattr(self, field.name, field.default() if callable(field.default) else field.default)
 
     def _check_column_limits(self):
         """What the database would refuse or truncate, and text no field may hold

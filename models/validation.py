@@ -83,6 +83,7 @@ FREE_TEXT_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 FREE_TEXT_MAX_LENGTH = 20_000
 # Characters that show nothing although they are not spaces (Hangul fillers, braille blank…).
 BLANK_CHARACTERS = set("\u115f\u1160\u3164\uffa0\u2800\u180e")
+PRINTABLE_BLANKS = " " + "".join(sorted(BLANK_CHARACTERS))  # all a printable text may hold and show nothing
 NOTHING_VISIBLE = "Ce champ ne contient aucun caractère visible."
 
 
@@ -101,7 +102,7 @@ def one_line_text_error(value):
     if not value:
         return None
     if value.isprintable():  # the common case, in one C call: no break, control or bidi character
-        return None if any(c != " " and c not in BLANK_CHARACTERS for c in value) else NOTHING_VISIBLE
+        return None if value.strip(PRINTABLE_BLANKS) else NOTHING_VISIBLE
     return _one_line_error_by_character(value)
 
 

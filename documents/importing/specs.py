@@ -114,13 +114,15 @@ SPECS = {"structures": STRUCTURE_SPEC, "referents": REFERENT_SPEC}
 # --- cells to fields ---------------------------------------------------------
 def cell_text(value):
     """A cell as trimmed text; our own exports' quote prefix is taken off."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.strftime("%d/%m/%Y")
-    text = str(value).strip()
+    if type(value) is not str:  # a CSV gives text: the other cases are a spreadsheet's
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, (datetime.date, datetime.datetime)):
+            return value.strftime("%d/%m/%Y")
+        value = str(value)
+    text = value.strip()
     if text.startswith(QUOTE_PREFIX) and text[1:2] and text[1:2] in FORMULA_TRIGGERS:
         return text[1:]
     return text
