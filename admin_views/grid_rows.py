@@ -24,7 +24,7 @@ def grid_row(view, context, row):
     row_id = view.get_pk_value(row)
     cells = [page.checkbox.format(id=escape(row_id))] if page.checkbox else []
     if view.column_display_actions:
-        buttons = "".join(page.button(action, row_id, row) for action in page.actions)
+        buttons = " ".join(page.button(action, row_id, row) for action in page.actions)  # spaced as in Flask-Admin
         cells.append(f'<td class="list-buttons-column">{buttons}</td>')
     for name, opening in page.columns:
         cells.append(f"{opening}{escape(view.get_list_value(context, row, name))}</td>")
