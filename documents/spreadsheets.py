@@ -115,8 +115,10 @@ class Formats:
         self.bold = workbook.add_format({"bold": True})
         self.bold_top = workbook.add_format({"bold": True, "valign": "top"})
         self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        # At the top of their cell, as wrapped text is: a row made tall by a long name
+        # keeps its Oui/Non, dates and amounts on the name's first line.
         self.by_kind = {
-            kind: workbook.add_format({"num_format": number_format}) if number_format else None
+            kind: workbook.add_format({"valign": "top", **({"num_format": number_format} if number_format else {})})
             for kind, number_format in KIND_FORMATS.items()
         }
         # Text is wrapped in its (capped) column: printed whole, never cut.
@@ -271,7 +273,7 @@ def write_rows(sheet, columns, rows, formats, widths, row_index):
     (xlsxwriter writes none, and LibreOffice does not grow a row for its wrapped text
     when it opens a file: a long name would print cut); the others keep the default."""
     write_string, write_number, write_datetime = cell_calls(sheet)
-    set_row, wrap = sheet.set_row, formats.of("text")
+    set_row, wrap, top = sheet.set_row, formats.of("text"), formats.of("bool")
     texts, booleans, typed = [], [], []
     for col, (column, width) in enumerate(zip(columns, widths)):
         if column.kind == "text":
@@ -300,9 +302,9 @@ def write_rows(sheet, columns, rows, formats, widths, row_index):
         for col in booleans:
             value = values[col]
             if value.__class__ in BOOL_CLASSES:
-                write_string(row_index, col, "Oui" if value else "Non", None)
+                write_string(row_index, col, "Oui" if value else "Non", top)
             elif value is not None:
-                write_value(sheet, row_index, col, value)
+                write_value(sheet, row_index, col, value, top)
         for col, classes, write, cell_format in typed:
             value = values[col]
             if value.__class__ in classes:
