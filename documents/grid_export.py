@@ -17,6 +17,7 @@ from peewee import (
     ForeignKeyField, IntegerField,
 )
 
+from models.db import stream_rows
 from models.fields import MoneyField, PhoneField, QuantityField, RateField, SlugListField
 from models.formatting import ascii_fold, format_phone
 
@@ -262,21 +263,28 @@ def grid_rows(query, columns):
     narrowed = narrowed_reading(query, columns)
     if narrowed is not None:
         query, values = narrowed
-        return map(values, query.tuples().iterator())
+        return map(values, stream_rows(query.tuples()))
     getters = [column.value for column in columns]
     row_class = tuple_row_class(query)
     if row_class is not None:
-        rows = query.tuples().iterator()
+        rows = stream_rows(query.tuples())
         first = next(rows, None)
         if first is None:
             return iter(())
-        try:
-            head = [value(row_class(first)) for value in getters]
-        except (AttributeError, TypeError, KeyError):
-            pass  # a getter wants the model itself (a method, a property): objects below
-        else:
+        head = _values_or_none(getters, row_class(first))
+        if head is not None:
             return chain([head], ([value(row_class(row)) for value in getters] for row in rows))
-    return ([value(row) for value in getters] for row in query.iterator())
+        rows.close()  # a getter wants the model itself (a method, a property): objects below
+    return ([value(row) for value in getters] for row in stream_rows(query))
+
+
+def _values_or_none(getters, row):
+    """The getters' values for a light tuple row, None when one of them needs more
+    than the row's attributes."""
+    try:
+        return [value(row) for value in getters]
+    except (AttributeError, TypeError, KeyError):
+        return None
 
 
 # Rows above a grid's table: its title, then the filters and who exported it.

@@ -10,6 +10,7 @@ from peewee import (
     SqliteDatabase, TextField,
 )
 from playhouse.db_url import connect
+from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
 
 from .fields import SlugListField
 from .formatting import ascii_fold, format_number
@@ -141,11 +142,12 @@ POOL_STALE_SECONDS = 300  # a connection idle longer is closed rather than reuse
 
 
 def pooled_url(url):
-    """postgresql://… → postgresql+pool://… unless MAILLAGE_DB_POOL_SIZE=0 (or the
-    URL already names a pool)."""
+    """postgresql://… → postgresqlext+pool://… (playhouse.postgres_ext's database, which
+    has server-side cursors: stream_rows), without +pool when MAILLAGE_DB_POOL_SIZE=0;
+    a URL naming its own database class is kept."""
     scheme, separator, rest = url.partition("://")
-    if scheme in ("postgres", "postgresql") and _pool_size() > 0:
-        return f"{scheme}+pool{separator}{rest}"
+    if scheme in ("postgres", "postgresql"):
+        return f"postgresqlext{'+pool' if _pool_size() > 0 else ''}{separator}{rest}"
     return url
 
 
@@ -159,6 +161,19 @@ def pool_settings(url):
 def _pool_size():
     value = os.environ.get(POOL_SIZE_SETTING, "").strip()
     return int(value) if value.isdigit() else 20
+
+
+def stream_rows(query):
+    """The rows of `query` (a select, as it gives them: records, tuples…) one at a time,
+    none kept: on PostgreSQL from a server-side cursor, 2 000 at a time, since psycopg2's
+    ordinary cursor loads the whole result into the client first (100 000 rows of an
+    export); elsewhere query.iterator()."""
+    if isinstance(database.obj, PostgresqlExtDatabase):
+        return ServerSide(query, array_size=STREAMED_ROWS_PER_FETCH)
+    return query.iterator()
+
+
+STREAMED_ROWS_PER_FETCH = 2000
 
 
 def release_pooled_connections(db):
