@@ -4,6 +4,7 @@ import datetime
 import io
 import logging
 import tempfile
+from operator import attrgetter
 
 from flask import (
     Response, abort, current_app, flash, redirect, render_template, request, send_file,
@@ -30,7 +31,7 @@ from documents.directory_export import (
     NATIONAL_NUMBERS, TO_COMPLETE, checked_text, data_inclusion_lines, short_directory,
     short_directory_filename, write_short_directory,
 )
-from documents.grid_export import ExportColumn, export_filename, grid_columns, read_column, write_grid
+from documents.grid_export import export_filename, grid_columns, read_column, write_grid
 from documents.spreadsheets import dated_filename
 from models.audit import record_event
 from models.validation import parse_record_id
@@ -104,7 +105,8 @@ def _attendance_extras(view, query):
              .select_extend(fn.COALESCE(structure.nom, "").alias("export_structure"),
                             fn.COALESCE(territory.name, "").alias("export_territory")))
     return query, [
-        (None, ExportColumn("export_date", "Date", "date", lambda row: row.training.date)),
+        # The joined training's date (a label column of Training, so in the grid's query).
+        (None, read_column("export_date", "Date", "date", "training", attrgetter("date"))),
         ("referent", read_column("export_structure", "Structure", "text", "export_structure")),
         ("export_structure", read_column("export_territory", "Territoire", "text", "export_territory")),
     ]

@@ -16,7 +16,7 @@ from seeds.loader import load_seeds
 from tests.helpers import make_referent, make_structure
 
 # The grids whose every column says what it reads: the fast path must not fall back quietly.
-FAST_GRIDS = {"referent", "territory"}
+FAST_GRIDS = {"referent", "territory", "attendance"}
 
 
 def _grid_queries(app):
