@@ -48,7 +48,8 @@ class PendingUpload:
         self._forget_stale_uploads()
         previous = session.get(self._session_key)
         if previous:  # its file, and what was kept beside it (plan, errors)
-            for path in self._pending_path("x").parent.glob(self._pending_path(previous["token"]).name + "*"):
+            upload = self._pending_path(previous["token"])
+            for path in upload.parent.glob(upload.name + "*"):
                 path.unlink(missing_ok=True)
         token = secrets.token_hex(16)
         self._pending_path(token).write_bytes(data)

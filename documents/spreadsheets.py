@@ -273,7 +273,7 @@ def write_rows(sheet, columns, rows, formats, widths, row_index):
     (xlsxwriter writes none, and LibreOffice does not grow a row for its wrapped text
     when it opens a file: a long name would print cut); the others keep the default."""
     write_string, write_number, write_datetime = cell_calls(sheet)
-    set_row, wrap, top = sheet.set_row, formats.of("text"), formats.of("bool")
+    set_row, wrap, yes_no = sheet.set_row, formats.of("text"), formats.of("bool")
     texts, booleans, typed = [], [], []
     for col, (column, width) in enumerate(zip(columns, widths)):
         if column.kind == "text":
@@ -302,9 +302,9 @@ def write_rows(sheet, columns, rows, formats, widths, row_index):
         for col in booleans:
             value = values[col]
             if value.__class__ in BOOL_CLASSES:
-                write_string(row_index, col, "Oui" if value else "Non", top)
+                write_string(row_index, col, "Oui" if value else "Non", yes_no)
             elif value is not None:
-                write_value(sheet, row_index, col, value, top)
+                write_value(sheet, row_index, col, value, yes_no)
         for col, classes, write, cell_format in typed:
             value = values[col]
             if value.__class__ in classes:

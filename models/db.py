@@ -197,21 +197,11 @@ def column_limit_error(field, value, typed_text=True):
     return column_check(field, typed_text)(value)
 
 
-_COLUMN_CHECKS = {}  # (id(field), typed_text) → (field, its check): fields live as long as their model
-
-
 def column_check(field, typed_text=True):
     """column_limit_error's rules for the values of `field`, as a function value →
     message or None; what depends on the field alone (its length, its kind of text,
-    its digits) is read once per field, not once per value (an import checks 10 000
-    records of 28 fields)."""
-    known = _COLUMN_CHECKS.get((id(field), typed_text))
-    if known is None or known[0] is not field:
-        known = _COLUMN_CHECKS[(id(field), typed_text)] = (field, _column_check(field, typed_text))
-    return known[1]
-
-
-def _column_check(field, typed_text):
+    its digits) is read once, when the check is made (a model's checks are made once:
+    _record_column_checks), not once per value."""
     max_length = getattr(field, "max_length", None)
     text_rule = None
     if typed_text and isinstance(field, CharField):

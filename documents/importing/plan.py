@@ -420,7 +420,7 @@ def apply_import(plan, author, valid_only=False):
         raise ImportFileError("Le fichier contient des erreurs : corrigez-les puis importez-le à nouveau.")
     if not plan.rows:
         raise ImportFileError("Aucune ligne valide à importer.")
-    with database.atomic(), paused_cycle_collection():
+    with database.atomic():
         plan.check_fresh()  # a plan kept since the preview is written only if still true
         try:
             # Each record passed full_clean(taken) when planned and is written as it was then.
